@@ -1,0 +1,1 @@
+"""clawkb's knowledge layer: signature schema and loading, validation, the CLI, pages and remediation."""

@@ -1,0 +1,253 @@
+"""The `clawkb` command: a thin shell over `matcher` and the knowledge base."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any, Iterator, Optional, Sequence
+
+from jinja2 import TemplateSyntaxError
+
+from matcher import InputError, decode_bytes, diagnose, normalise
+
+from . import output
+from .report import diagnosis_record
+from .schema import schema_json
+from .selftest import confusion, format_confusion, run_examples
+from .signatures import KnowledgeBase, SourceError, check_references, default_dir, load_kb, parse_signature
+
+EXIT_FOUND, EXIT_NONE, EXIT_ERROR = 0, 1, 2
+LOG_SUFFIXES = (".log", ".jsonl", ".txt", ".log.gz", ".jsonl.gz", ".txt.gz", ".gz")
+
+
+class UsageError(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------- inputs
+
+def iter_inputs(paths: Sequence[str]) -> Iterator[tuple[str, Optional[bytes], Optional[str]]]:
+    """(name as given, data, error) for each input; directories are walked for log files."""
+    for p in paths or ["-"]:
+        if p == "-":
+            yield "-", sys.stdin.buffer.read(), None
+            continue
+        path = Path(p)
+        if path.is_dir():
+            files = sorted(f for f in path.rglob("*") if f.is_file() and f.name.endswith(LOG_SUFFIXES))
+            if not files:
+                yield p, None, "directory holds no *.log, *.jsonl or *.txt files"
+            for f in files:
+                yield from _read(str(f))
+            continue
+        yield from _read(p)
+
+
+def _read(p: str) -> Iterator[tuple[str, Optional[bytes], Optional[str]]]:
+    try:
+        with open(p, "rb") as fh:
+            yield p, fh.read(), None
+    except FileNotFoundError:
+        yield p, None, "no such file"
+    except IsADirectoryError:
+        yield p, None, "is a directory"
+    except PermissionError:
+        yield p, None, "permission denied"
+    except OSError as exc:
+        yield p, None, exc.strerror or str(exc)
+
+
+# --------------------------------------------------------------------------- commands
+
+def _kb(args: argparse.Namespace) -> KnowledgeBase:
+    return load_kb(args.signatures)
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    kb = _kb(args)
+    index = kb.index()
+    style = output.Style(sys.stdout)
+    found = False
+    errors = 0
+    for name, data, error in iter_inputs(args.files):
+        if error is None and data is not None:
+            try:
+                text = decode_bytes(data)
+            except InputError as exc:
+                error = str(exc)
+        if error is not None:
+            errors += 1
+            print(f"clawkb: {name}: {error}", file=sys.stderr)
+            continue
+        doc = normalise(text)
+        diags = diagnose(doc, index, min_confidence=args.min_confidence, max_evidence=args.max_evidence)
+        result: dict[str, Any] = {
+            "input": name,
+            "openclaw_version": doc.openclaw_version,
+            "diagnoses": [diagnosis_record(d, kb, detail=args.format != "json" or args.detail) for d in diags],
+        }
+        if not diags:
+            near = diagnose(doc, index, min_confidence=0.15, max_evidence=0)[:3]
+            result["closest"] = [{"id": d.id, "title": kb.get(d.id).title, "confidence": d.confidence,
+                                  "url": kb.get(d.id).url} for d in near]
+        found |= bool(diags)
+        if args.format == "json":
+            output.write(sys.stdout, output.json_line(result))
+        elif args.format == "markdown":
+            output.write(sys.stdout, output.markdown_report(result) + "\n")
+        else:
+            output.write(sys.stdout, output.text_report(result, style) + "\n")
+    if errors:
+        return EXIT_ERROR
+    return EXIT_FOUND if found else EXIT_NONE
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    kb = _kb(args)
+    width = max(len(s.id) for s in kb.signatures)
+    for s in kb.signatures:
+        output.write(sys.stdout, f"{s.id.ljust(width)}  {s.severity:<8} {s.versions['status']:<15} {s.title}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    kb = _kb(args)
+    try:
+        sig = kb.get(args.id)
+    except KeyError:
+        raise UsageError(f"no signature {args.id!r} (see `clawkb list`)") from None
+    from .pages import signature_markdown  # the same text as the site page
+
+    output.write(sys.stdout, signature_markdown(sig, kb, for_terminal=True))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    root = Path(args.signatures) if args.signatures else default_dir()
+    problems: list[str] = []
+    sigs = []
+    files = sorted(root.glob("*.yaml")) if root.is_dir() else []
+    if not files:
+        print(f"clawkb: {root}: no signature files (*.yaml)", file=sys.stderr)
+        return EXIT_NONE
+    for path in files:
+        try:
+            sig = parse_signature(path.read_text(encoding="utf-8"), str(path))
+            _check_templates(sig)
+            sigs.append(sig)
+        except SourceError as exc:
+            problems.append(str(exc))
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(f"{path}: cannot read: {exc}")
+    if not problems:
+        try:
+            check_references(KnowledgeBase(sigs, str(root)))
+        except SourceError as exc:
+            problems.append(str(exc))
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        print(f"clawkb: {len(problems)} problem(s) in {len(files)} signature file(s)", file=sys.stderr)
+        return EXIT_NONE
+    output.write(sys.stdout, f"{len(sigs)} signatures valid ({root})")
+    return 0
+
+
+def _check_templates(sig) -> None:
+    from .report import _ENV
+
+    texts = [("explanation",), *[("fix", i, k) for i, step in enumerate(sig.fix) for k in ("title", "body")]]
+    for path in texts:
+        value: Any = sig.data
+        for p in path:
+            value = value[p] if isinstance(value, list) or p in value else None
+            if value is None:
+                break
+        if isinstance(value, str):
+            try:
+                _ENV.parse(value)
+            except TemplateSyntaxError as exc:
+                raise SourceError(sig.path, sig.line_of(*path), ".".join(map(str, path)), f"template error: {exc.message}") from None
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    kb = _kb(args)
+    results = run_examples(kb, min_confidence=args.min_confidence)
+    failed = [r for r in results if not r.ok]
+    for r in results:
+        mark = "ok  " if r.ok else "FAIL"
+        if args.verbose or not r.ok:
+            output.write(sys.stdout, f"{mark} {r.signature} {r.kind}[{r.index}]" + (f": {r.message}" if r.message else ""))
+    output.write(sys.stdout, format_confusion(confusion(results)))
+    output.write(sys.stdout, f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    output.write(sys.stdout, schema_json().rstrip("\n"))
+    return 0
+
+
+# --------------------------------------------------------------------------- entry point
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="clawkb", description="Diagnose OpenClaw gateway failures from logs.")
+    p.add_argument("--signatures", metavar="DIR", help="signature directory (default: the bundled set)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    m = sub.add_parser("match", help="diagnose logs, issue bodies or log files")
+    m.add_argument("files", nargs="*", metavar="FILE", help="files or directories; none or - reads stdin")
+    m.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    m.add_argument("--min-confidence", type=_confidence, default=0.5, metavar="X",
+                   help="report diagnoses with at least this confidence (0..1, default 0.5)")
+    m.add_argument("--max-evidence", type=int, default=8, metavar="N", help="evidence lines per diagnosis")
+    m.add_argument("--detail", action="store_true", help="json: include explanation and fix steps")
+    m.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    m.set_defaults(func=cmd_match)
+
+    sub.add_parser("list", help="list the known failures").set_defaults(func=cmd_list)
+    s = sub.add_parser("show", help="show one failure as a person reads it")
+    s.add_argument("id")
+    s.set_defaults(func=cmd_show)
+    sub.add_parser("validate", help="check every signature file").set_defaults(func=cmd_validate)
+    t = sub.add_parser("test", help="run every signature's examples")
+    t.add_argument("--verbose", "-v", action="store_true")
+    t.add_argument("--min-confidence", type=_confidence, default=0.5)
+    t.set_defaults(func=cmd_test)
+    sub.add_parser("schema", help="print the signature JSON Schema").set_defaults(func=cmd_schema)
+    return p
+
+
+def _confidence(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= v <= 1.0:
+        raise argparse.ArgumentTypeError("must be between 0 and 1")
+    return v
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    try:
+        return args.func(args)
+    except (SourceError, UsageError) as exc:
+        print(f"clawkb: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # never a traceback for users; CLAWKB_DEBUG=1 shows it
+        if os.environ.get("CLAWKB_DEBUG"):
+            raise
+        print(f"clawkb: internal error: {type(exc).__name__}: {exc} (set CLAWKB_DEBUG=1 for details)", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""How `clawkb match` results look: JSON Lines for tools, text for people, Markdown for issues."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, TextIO
+
+from .report import COLLECT_NEXT
+
+
+class Style:
+    """ANSI styling, on only for a terminal and never when NO_COLOR is set."""
+
+    def __init__(self, stream: TextIO):
+        self.on = stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+    def _wrap(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.on else text
+
+    def bold(self, t: str) -> str:
+        return self._wrap("1", t)
+
+    def dim(self, t: str) -> str:
+        return self._wrap("2", t)
+
+    def red(self, t: str) -> str:
+        return self._wrap("31", t)
+
+    def yellow(self, t: str) -> str:
+        return self._wrap("33", t)
+
+    def green(self, t: str) -> str:
+        return self._wrap("32", t)
+
+
+def json_line(result: dict[str, Any]) -> str:
+    return json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+
+
+def _clip(text: str, width: int = 220) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def text_report(result: dict[str, Any], style: Style) -> str:
+    out: list[str] = []
+    name = result["input"] if result["input"] != "-" else "stdin"
+    diags = result["diagnoses"]
+    version = result.get("openclaw_version")
+    head = f"{name}: " + (f"{len(diags)} diagnosis" + ("es" if len(diags) != 1 else "") if diags else "no known failure found")
+    if version:
+        head += f"  (OpenClaw {version})"
+    out.append(style.bold(head))
+    for n, d in enumerate(diags, 1):
+        sev = {"critical": style.red, "high": style.red, "medium": style.yellow}.get(d["severity"], style.green)
+        out.append("")
+        out.append(f"{n}. {style.bold(d['title'])}  [{d['id']}]")
+        out.append(f"   confidence {d['confidence']:.2f} · {sev(d['severity'])} · {d['category']} · upstream: {d['upstream_status']}")
+        if d.get("version", {}).get("message"):
+            out.append(f"   {style.yellow(d['version']['message'])}")
+        out.append("   evidence:")
+        for e in d["evidence"]:
+            out.append(f"     {style.dim(str(e['line']).rjust(5))}  {_clip(e['text'])}")
+        more = d["evidence_total"] - len(d["evidence"])
+        if more > 0:
+            out.append(style.dim(f"     … and {more} more matching line(s), lines {d['first_line']}–{d['last_line']}"))
+        if d.get("explanation"):
+            out.append("   why:")
+            for para in d["explanation"].split("\n\n")[:1]:
+                out.append("     " + " ".join(para.split()))
+        if d.get("fix"):
+            out.append("   fix:")
+            for i, step in enumerate(d["fix"], 1):
+                out.append(f"     {i}. {step['title']}")
+                for c in step.get("commands", []):
+                    out.append(f"        $ {c}")
+        out.append(f"   more: {d['url']}")
+    if not diags:
+        closest = result.get("closest") or []
+        if closest:
+            out.append("   closest known failures (too little evidence to say):")
+            for c in closest:
+                out.append(f"     - {c['id']} ({c['confidence']:.2f}): {c['title']}")
+        out.append("   to narrow it down, collect and paste:")
+        for c in COLLECT_NEXT:
+            out.append(f"     $ {c}")
+    return "\n".join(out)
+
+
+def markdown_report(result: dict[str, Any]) -> str:
+    out: list[str] = []
+    diags = result["diagnoses"]
+    if not diags:
+        out.append("**clawkb:** no known OpenClaw failure found in this input.")
+        closest = result.get("closest") or []
+        if closest:
+            out.append("")
+            out.append("Closest known failures: " + ", ".join(f"[{c['title']}]({c['url']})" for c in closest))
+        out.append("")
+        out.append("To narrow it down, please add the output of:")
+        out.append("")
+        out.extend(f"- `{c}`" for c in COLLECT_NEXT)
+        return "\n".join(out)
+    for d in diags:
+        out.append(f"### [{d['title']}]({d['url']})")
+        out.append("")
+        out.append(f"**Confidence {d['confidence']:.2f}** · severity {d['severity']} · upstream status: {d['upstream_status']}")
+        if d.get("version", {}).get("message"):
+            out.append("")
+            out.append(f"> {d['version']['message']}")
+        out.append("")
+        out.append("Evidence:")
+        out.append("")
+        fence = "````"
+        out.append(fence + "text")
+        for e in d["evidence"]:
+            out.append(f"{e['line']:>5}: {_clip(e['text'], 300)}")
+        out.append(fence)
+        if d.get("explanation"):
+            out.append("")
+            out.append(d["explanation"])
+        if d.get("fix"):
+            out.append("")
+            out.append("**Fix:**")
+            out.append("")
+            for i, step in enumerate(d["fix"], 1):
+                out.append(f"{i}. {step['title']}")
+                for c in step.get("commands", []):
+                    out.append(f"   `{c}`")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+def write(stream: TextIO, text: str) -> None:
+    try:
+        stream.write(text + "\n")
+        stream.flush()
+    except BrokenPipeError:  # `clawkb match big.log | head`
+        try:
+            sys.stdout = open(os.devnull, "w")
+        finally:
+            raise SystemExit(0)

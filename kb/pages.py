@@ -1,0 +1,91 @@
+"""Human-readable pages for signatures, from the Jinja2 templates in `site_templates/`.
+
+`clawkb show ID` and the site's page for ID render the same template, so they say the same things.
+"""
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any, Optional
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from .report import fill
+from .signatures import KnowledgeBase, Signature
+
+PLATFORM_NAMES = {"macos": "macOS", "linux": "Linux", "docker": "Docker", "windows": "Windows"}
+
+
+def templates_dir() -> Path:
+    override = os.environ.get("CLAWKB_TEMPLATES")
+    if override:
+        return Path(override)
+    return Path(str(resources.files("clawkb_site_templates")))
+
+
+def environment(directory: Optional[Path] = None) -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(directory or templates_dir())),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=False,
+        autoescape=False,
+    )
+
+
+def range_text(rng: dict[str, Any]) -> str:
+    parts = []
+    for event in rng["events"]:
+        (kind, value), = event.items()
+        if kind == "introduced":
+            parts.append("all versions" if value == "0" else f"from {value}")
+        elif kind == "fixed":
+            parts.append(f"fixed in {value}")
+        else:
+            parts.append(f"up to {value}")
+    if len(parts) == 1:
+        parts.append("no fix yet")
+    return ", ".join(parts)
+
+
+def affected_text(sig: Signature) -> str:
+    return "; ".join(range_text(r) for r in sig.versions["ranges"]) or "unknown"
+
+
+def page_tags(sig: Signature) -> list[str]:
+    tags = [f"category:{sig.category}"]
+    tags += [f"provider:{p}" for p in sig.data.get("providers", [])]
+    tags += [f"component:{c}" for c in sig.data.get("components", [])]
+    return tags
+
+
+def signature_markdown(sig: Signature, kb: KnowledgeBase, *, for_terminal: bool = False,
+                       scripts: Optional[dict[str, Any]] = None, link_prefix: str = "../") -> str:
+    env = environment()
+    fix = []
+    for step in sig.fix:
+        s = dict(step)
+        s["title"] = fill(sig, step["title"], {})
+        if step.get("body"):
+            s["body"] = fill(sig, step["body"], {})
+        if step.get("commands"):
+            s["commands"] = [fill(sig, c, {}) for c in step["commands"]]
+        fix.append(s)
+    related = []
+    for rid in sig.data.get("related", []):
+        other = kb.get(rid)
+        href = other.url if for_terminal else f"{link_prefix}{rid}/"
+        related.append({"title": other.title, "href": href, "id": rid})
+    return env.get_template("signature.md.j2").render(
+        sig=sig.data | {"url": sig.url},
+        site=not for_terminal,
+        explanation=fill(sig, sig.explanation, {}),
+        fix=fix,
+        related=related,
+        affected=affected_text(sig),
+        range_text=range_text,
+        page_tags=page_tags(sig),
+        platform_names=PLATFORM_NAMES,
+        scripts=scripts or {},
+    )

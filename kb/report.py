@@ -1,0 +1,107 @@
+"""Diagnoses as data: what `clawkb match --format json` prints, and what the other surfaces render.
+
+A report joins the engine's `Diagnosis` (confidence, evidence, captures, version verdict) with the
+signature's words (title, explanation, fix), with captured values sanitised before they are put into
+any text.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from jinja2 import TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from matcher import Diagnosis
+
+from .signatures import KnowledgeBase, Signature
+
+_ENV = SandboxedEnvironment(autoescape=False)
+_SAFE_VALUE = re.compile(r"[^\w.:/@+-]")
+COLLECT_NEXT = [
+    "openclaw --version",
+    "openclaw models status",
+    "openclaw logs --limit 500 (around the failure)",
+]
+
+
+def safe_captures(captures: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """First value of each capture, limited to characters that cannot format or inject anything."""
+    out = {}
+    for name, values in captures.items():
+        if values:
+            value = _SAFE_VALUE.sub("", values[0])[:80]
+            if value:
+                out[name] = value
+    return out
+
+
+def _context(sig: Signature, values: dict[str, str]) -> dict[str, Any]:
+    names = set(sig.data["evidence"].get("captures", {})) | {"provider", "model", "profile", "version"}
+    ctx: dict[str, Any] = {name: None for name in names}
+    ctx.update(values)
+    return ctx
+
+
+def fill(sig: Signature, text: str, values: dict[str, str]) -> str:
+    ctx = _context(sig, values)
+    try:
+        return _ENV.from_string(text).render(**ctx).strip()
+    except TemplateError as exc:  # a broken template is a signature bug; `clawkb validate` catches it
+        return f"{text.strip()}\n\n(template error: {exc})"
+
+
+def verdict_message(diag: Diagnosis, sig: Signature) -> Optional[str]:
+    v = diag.verdict
+    if v is None:
+        return None
+    if v.status == "fixed-later":
+        return f"OpenClaw {v.version} is affected; fixed in {v.fixed_in}: upgrade to {v.fixed_in} or later."
+    if v.status == "affected":
+        status = sig.versions["status"]
+        tail = "no upstream fix yet" if status == "open" else f"upstream status: {status}"
+        return f"OpenClaw {v.version} is affected ({tail})."
+    if v.status == "fixed-before":
+        return (f"OpenClaw {v.version} already contains the fix ({v.fixed_in}): this is probably something else "
+                "with the same symptoms.")
+    if v.status == "not-introduced":
+        return f"OpenClaw {v.version} predates this failure: this is probably something else."
+    return None
+
+
+def diagnosis_record(diag: Diagnosis, kb: KnowledgeBase, *, detail: bool = True) -> dict[str, Any]:
+    sig = kb.get(diag.id)
+    values = safe_captures(diag.captures)
+    rec: dict[str, Any] = {
+        "id": sig.id,
+        "title": sig.title,
+        "summary": sig.summary,
+        "confidence": diag.confidence,
+        "severity": sig.severity,
+        "category": sig.category,
+        "url": sig.url,
+        "evidence": [{"line": e.line, "text": e.text, "indicator": e.indicator} for e in diag.evidence],
+        "evidence_total": diag.evidence_total,
+        "first_line": diag.first_line,
+        "last_line": diag.last_line,
+        "captures": {k: list(v) for k, v in diag.captures.items()},
+        "upstream_status": sig.versions["status"],
+    }
+    if diag.verdict is not None:
+        rec["version"] = {
+            "openclaw": diag.verdict.version,
+            "status": diag.verdict.status,
+            "fixed_in": diag.verdict.fixed_in,
+            "message": verdict_message(diag, sig),
+        }
+    if detail:
+        rec["explanation"] = fill(sig, sig.explanation, values)
+        rec["fix"] = [
+            {
+                "title": fill(sig, step["title"], values),
+                **({"body": fill(sig, step["body"], values)} if step.get("body") else {}),
+                **({"commands": [fill(sig, c, values) for c in step["commands"]]} if step.get("commands") else {}),
+            }
+            for step in sig.fix
+        ]
+    return rec

@@ -1,0 +1,68 @@
+"""`clawkb test`: every signature's examples, run through the real matcher.
+
+A positive example must rank its signature first (and, with `expect_line`, show that line as
+evidence); a negative example must not report it. The confusion table counts, for the positive
+examples of each signature, which signature came first.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Optional
+
+from matcher import diagnose, normalise
+
+from .signatures import KnowledgeBase
+
+
+@dataclass
+class ExampleResult:
+    signature: str
+    kind: str  # positive | negative
+    index: int
+    ok: bool
+    top: Optional[str]
+    message: str
+
+
+def run_examples(kb: KnowledgeBase, min_confidence: float = 0.5) -> list[ExampleResult]:
+    index = kb.index()
+    results: list[ExampleResult] = []
+    for sig in kb.signatures:
+        for kind in ("positive", "negative"):
+            for i, ex in enumerate(sig.examples[kind]):
+                diags = diagnose(normalise(ex["text"]), index, min_confidence=min_confidence)
+                ids = [d.id for d in diags]
+                top = ids[0] if ids else None
+                if kind == "positive":
+                    ok = top == sig.id
+                    msg = "" if ok else f"expected {sig.id} first, got {ids or 'nothing'}"
+                    if ok and ex.get("expect_line"):
+                        lines = [e.text for e in diags[0].evidence]
+                        if not any(ex["expect_line"].lower() in t.lower() for t in lines):
+                            ok, msg = False, f"no evidence line contains {ex['expect_line']!r}"
+                else:
+                    ok = sig.id not in ids
+                    msg = "" if ok else f"reported {sig.id} on a negative example (confidence {diags[ids.index(sig.id)].confidence})"
+                results.append(ExampleResult(sig.id, kind, i, ok, top, msg))
+    return results
+
+
+def confusion(results: list[ExampleResult]) -> dict[str, dict[str, int]]:
+    table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for r in results:
+        if r.kind == "positive":
+            table[r.signature][r.top or "(none)"] += 1
+    return {k: dict(v) for k, v in table.items()}
+
+
+def format_confusion(table: dict[str, dict[str, int]]) -> str:
+    cols = sorted({c for row in table.values() for c in row})
+    short = {c: str(i + 1) for i, c in enumerate(cols)}
+    width = max([len(r) for r in table] + [10])
+    lines = ["confusion (rows: positive examples of; columns: ranked first)"]
+    lines += [f"  [{short[c]}] {c}" for c in cols]
+    lines.append(" " * (width + 2) + " ".join(f"[{short[c]}]".rjust(4) for c in cols))
+    for row in sorted(table):
+        lines.append(f"  {row.ljust(width)}" + " ".join(str(table[row].get(c, "")).rjust(4) for c in cols))
+    return "\n".join(lines)

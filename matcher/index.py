@@ -1,0 +1,125 @@
+"""A compiled, ready-to-score form of a rule set.
+
+Compiling once does the work that does not depend on the input: regexes compiled, phrases put
+through the same canonical form and masks as input lines, and the literal anchors that a line must
+contain for any indicator to possibly match it (used to skip lines cheaply).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from .masks import mask
+from .model import Capture, Indicator, Rule
+from .normalise import canonical
+from .regex_safety import check_regex
+
+_WORD = re.compile(r"[a-z][a-z0-9_-]{3,}")
+_STOP = frozenset("""
+this that with from have your when were been into they them then than there their which while what
+will would could should about after before other more most some such only also just very each every
+error model models provider request failed agent openclaw none true false null value
+""".split())
+
+
+@dataclass(frozen=True)
+class CompiledIndicator:
+    spec: Indicator
+    regex: Optional[re.Pattern[str]]
+    needle: str  # phrase (masked canonical) or literal (canonical, unless case-sensitive)
+    anchors: tuple[str, ...]  # lower-case words; a line can only match if it holds one of them
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    rule: Rule
+    indicators: tuple[CompiledIndicator, ...]
+    negatives: tuple[CompiledIndicator, ...]
+    captures: tuple[tuple[Capture, re.Pattern[str]], ...]
+
+
+@dataclass(frozen=True)
+class Index:
+    rules: tuple[CompiledRule, ...]
+
+    def rule(self, rule_id: str) -> CompiledRule:
+        for r in self.rules:
+            if r.rule.id == rule_id:
+                return r
+        raise KeyError(rule_id)
+
+
+def _regex_anchors(pattern: str) -> tuple[str, ...]:
+    """Words that every match of a regex must contain, when they can be read off its top level
+    (the longest literal run outside any group or class). Empty means: no cheap anchor."""
+    # strip escapes of punctuation and look for literal runs that are not inside groups/classes
+    depth = 0
+    runs: list[str] = []
+    cur = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            if nxt.isalnum():  # \d \w \s \b ... end the run
+                runs.append("".join(cur)); cur = []
+            elif depth == 0:
+                cur.append(nxt)
+            i += 2
+            continue
+        if c in "([":
+            runs.append("".join(cur)); cur = []
+            depth += 1
+        elif c in ")]":
+            depth = max(depth - 1, 0)
+        elif c == "|" and depth == 0:
+            return ()  # top-level alternation: no single required word
+        elif c in "*?{":
+            if cur:
+                cur.pop()  # the previous char is optional
+            runs.append("".join(cur)); cur = []
+        elif c in ".+^$":
+            runs.append("".join(cur)); cur = []
+        elif depth == 0:
+            cur.append(c)
+        i += 1
+    runs.append("".join(cur))
+    words = [w for run in runs for w in _WORD.findall(run.lower())]
+    return (max(words, key=len),) if words else ()
+
+
+def _phrase_anchors(needle: str) -> tuple[str, ...]:
+    words = [w for w in _WORD.findall(needle) if w not in _STOP and "<" not in w]
+    return tuple(dict.fromkeys(words))
+
+
+def compile_indicator(ind: Indicator) -> CompiledIndicator:
+    if ind.kind == "regex":
+        check_regex(ind.pattern)
+        flags = 0 if ind.case_sensitive else re.IGNORECASE
+        rx = re.compile(ind.pattern, flags)
+        anchors = () if ind.case_sensitive else _regex_anchors(ind.pattern)
+        return CompiledIndicator(ind, rx, "", anchors)
+    if ind.kind == "literal":
+        needle = ind.pattern if ind.case_sensitive else canonical(ind.pattern)
+        return CompiledIndicator(ind, None, needle, ())
+    needle = mask(canonical(ind.pattern))
+    return CompiledIndicator(ind, None, needle, _phrase_anchors(needle))
+
+
+def compile_rules(rules: Sequence[Rule]) -> Index:
+    compiled = []
+    for rule in rules:
+        compiled.append(CompiledRule(
+            rule=rule,
+            indicators=tuple(compile_indicator(i) for i in rule.indicators),
+            negatives=tuple(compile_indicator(i) for i in rule.negatives),
+            captures=tuple((c, re.compile(_checked(c.pattern), re.IGNORECASE)) for c in rule.captures),
+        ))
+    return Index(tuple(compiled))
+
+
+def _checked(pattern: str) -> str:
+    check_regex(pattern)
+    return pattern

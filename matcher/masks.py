@@ -1,0 +1,29 @@
+"""Ordered, named masks for volatile values (after Sentry's message normalisation).
+
+Two texts that differ only by a timestamp, a run id or a token count should compare as equal. Masks
+run in order (the most specific first, so a UUID is not eaten by the hex mask) and each replaces a
+value with `<name>`. Three-digit numbers survive: in OpenClaw logs they are HTTP statuses (400, 402,
+429, 529) and they carry meaning.
+"""
+from __future__ import annotations
+
+import re
+
+MASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("ts", re.compile(
+        r"\b\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?", re.I)),
+    ("date", re.compile(r"\b\d{4}-\d{2}-\d{2}\b")),
+    ("time", re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:\s?[ap]m)?\b", re.I)),
+    ("uuid", re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)),
+    ("hash", re.compile(r"\b(?:sha256:)?[0-9a-f]{12,64}\b(?:\.{3}|…)?", re.I)),
+    ("email", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
+    ("url", re.compile(r"\bhttps?://[^\s\"'<>)]+", re.I)),
+    ("path", re.compile(r"(?:~|\b[a-z]:)?(?:[\\/][\w.@-]+){2,}[\\/]?", re.I)),
+    ("num", re.compile(r"(?<![\w.])\d{4,}(?:\.\d+)?(?![\w])|(?<![\w.])\d+\.\d+(?![\w.])")),
+)
+
+
+def mask(text: str) -> str:
+    for name, pattern in MASKS:
+        text = pattern.sub(f"<{name}>", text)
+    return text

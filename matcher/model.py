@@ -1,0 +1,122 @@
+"""The matcher's vocabulary: what a rule asks for and what a diagnosis reports.
+
+These types know nothing of YAML files or web pages: `kb` builds `Rule`s from signature files,
+the matcher scores them against a `Document`, and returns `Diagnosis` values.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Optional
+
+IndicatorKind = Literal["phrase", "literal", "regex"]
+Role = Literal["anchor", "support"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One piece of evidence a rule looks for.
+
+    kind:
+      phrase  -- compared fuzzily (rapidfuzz partial ratio) against masked, lower-cased lines;
+      literal -- exact substring of the canonical line (case-insensitive unless case_sensitive);
+      regex   -- a linear-time regular expression over the canonical line.
+    weight: in (0, 1], the author's estimate that this indicator alone establishes the failure.
+    role: an `anchor` can establish the rule on its own; a `support` only strengthens a rule that
+      already has an anchor (for example a bare `reason=billing`).
+    """
+
+    id: str
+    kind: IndicatorKind
+    pattern: str
+    weight: float
+    role: Role = "anchor"
+    case_sensitive: bool = False
+    min_similarity: float = 88.0
+
+
+@dataclass(frozen=True)
+class Capture:
+    """A named fact pulled out of the input with a regex holding a group of the same name."""
+
+    name: str
+    pattern: str
+
+
+@dataclass(frozen=True)
+class VersionRange:
+    """An OSV-style range: ordered events `introduced`, `fixed`, `last_affected`."""
+
+    events: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What the engine needs of one signature."""
+
+    id: str
+    indicators: tuple[Indicator, ...]
+    negatives: tuple[Indicator, ...] = ()
+    captures: tuple[Capture, ...] = ()
+    window: int = 40
+    affected: tuple[VersionRange, ...] = ()
+    explains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Line:
+    """One logical line of the normalised input.
+
+    no: 1-based line number in the original input where the logical line starts.
+    text: the line as a person should see it (colour, quoting and escapes removed, secrets redacted).
+    canon: `text` lower-cased with `"key": "value"` pairs rewritten as `key=value`.
+    masked: `canon` with volatile values (timestamps, ids, numbers, paths...) masked.
+    """
+
+    no: int
+    text: str
+    canon: str
+    masked: str
+
+
+@dataclass(frozen=True)
+class Document:
+    lines: tuple[Line, ...]
+    openclaw_version: Optional[str] = None
+    version_line: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class EvidenceHit:
+    line: int
+    text: str
+    indicator: str
+    strength: float
+
+
+@dataclass(frozen=True)
+class VersionVerdict:
+    """What the user's OpenClaw version means for a diagnosis.
+
+    status:
+      affected        -- the version is inside an affected range; `fixed_in` names the upgrade if any;
+      fixed-later     -- (same as affected, with a known fix) kept separate so callers can say "upgrade to X";
+      fixed-before    -- the version already contains the fix: probably something else;
+      not-introduced  -- the version predates the failure;
+      unknown         -- the signature gives no ranges.
+    """
+
+    version: str
+    status: Literal["affected", "fixed-later", "fixed-before", "not-introduced", "unknown"]
+    fixed_in: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    id: str
+    confidence: float
+    evidence: tuple[EvidenceHit, ...]
+    evidence_total: int
+    captures: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    verdict: Optional[VersionVerdict] = None
+    first_line: int = 0
+    last_line: int = 0

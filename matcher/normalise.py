@@ -1,0 +1,257 @@
+"""Turn what people really paste into comparable lines.
+
+Handles: bytes that are not UTF-8, gzip, ANSI colour, CRLF and bare CR, Markdown fences and `>` quotes,
+`openclaw logs --json` / file-log JSON records (tslog shape: `{"0": ..., "1": ..., "_meta": {...}}`),
+JSON-escaped strings (`\\n`, `\\"`, `\\u2014`), mojibake (UTF-8 read as cp1252 or latin-1), lines
+hard-wrapped by a terminal, and indented continuation lines of a log record. Every line keeps the
+number of the original line it starts on, and is redacted before it leaves this module.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections import Counter
+from typing import Iterable, Iterator
+
+from .masks import mask
+from .model import Document, Line
+from .redact import redact
+from .versions import find_openclaw_version
+
+MAX_LINE = 8192  # longer physical lines are cut into pieces of this size (a 50 MB line stays linear)
+
+
+class InputError(ValueError):
+    """Input that cannot be read as a log (binary data). The message is one line for the user."""
+
+
+# --------------------------------------------------------------------------- bytes -> text
+
+def decode_bytes(data: bytes) -> str:
+    """Text of an input file: gzip is opened, UTF-8 (with or without BOM) is preferred, anything
+    else is read as cp1252 so that no byte is lost; binary data is refused."""
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"corrupt gzip data ({exc})") from None
+    if looks_binary(data):
+        raise InputError("binary data, not a text log")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # mostly UTF-8 with a few bad bytes: keep the UTF-8 and mark the rest
+        return data.decode("utf-8", errors="replace")
+
+
+def looks_binary(data: bytes, sample: int = 8192) -> bool:
+    head = data[:sample]
+    if not head:
+        return False
+    if b"\x00" in head:
+        # UTF-16 text has NULs too; we do not read it, and say so plainly
+        return True
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    return control / len(head) > 0.10
+
+
+# --------------------------------------------------------------------------- per-line cleaning
+
+_ANSI = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+_FENCE = re.compile(r"^\s*(?:```|~~~)[\w+-]*\s*$")
+_QUOTE = re.compile(r"^\s{0,3}(?:>\s?)+")
+_HTML_COMMENT = re.compile(r"<!--.*?-->")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+# Characters that appear when UTF-8 bytes were decoded as cp1252/latin-1: Ã Â â ï ð followed by a
+# character in the C1/cp1252 punctuation range.
+_MOJIBAKE = re.compile("[ÃÂâïðÅÆ][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013-\u203a\u20ac\u2122]")
+_CP1252_REVERSE = {}
+for _b in range(256):
+    try:
+        _CP1252_REVERSE[bytes([_b]).decode("cp1252")] = _b
+    except UnicodeDecodeError:
+        pass
+
+
+def fix_mojibake(text: str) -> str:
+    """Undo UTF-8 that was read as cp1252 or latin-1 (`âš ï¸` -> `⚠️`, `â€”` -> `—`)."""
+    if not _MOJIBAKE.search(text):
+        return text
+
+    def repair(segment: str) -> str:
+        out = bytearray()
+        for ch in segment:
+            b = _CP1252_REVERSE.get(ch)
+            if b is None:
+                if ord(ch) < 256:
+                    b = ord(ch)
+                else:
+                    return segment
+            out.append(b)
+        try:
+            return out.decode("utf-8")
+        except UnicodeDecodeError:
+            return segment
+
+    # repair maximal runs of characters that cp1252/latin-1 can represent
+    return re.sub(r"[^\x00-\x7f]+(?:[\x20-\x7e]{0,2}[^\x00-\x7f]+)*", lambda m: repair(m.group(0)), text)
+
+
+_UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def unescape_json_string(text: str) -> list[str]:
+    """A line holding a JSON-escaped string (`...\\n...\\"...`) split into its real lines."""
+    if "\\n" not in text and '\\"' not in text and "\\u" not in text:
+        return [text]
+    text = _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    text = text.replace('\\\\"', '"').replace('\\"', '"').replace("\\t", "  ").replace("\\r", "")
+    return [part for part in text.split("\\n")]
+
+
+# --------------------------------------------------------------------------- JSON log records
+
+_META_KEYS = {"_meta", "time", "timestamp", "ts", "date", "level", "levelname", "loglevel", "hostname",
+              "pid", "runtime", "runtimeversion", "name", "type"}
+_MESSAGE_KEYS = ("message", "msg", "error", "err")
+
+
+def render_record(obj: dict) -> str:
+    """One readable line for a JSON log record, keeping every scalar field as key=value."""
+    meta = obj.get("_meta") if isinstance(obj.get("_meta"), dict) else {}
+    time = obj.get("time") or obj.get("timestamp") or obj.get("ts") or meta.get("date") or ""
+    level = obj.get("level") or meta.get("logLevelName") or ""
+    subsystem = obj.get("subsystem") or ""
+    messages: list[str] = []
+    fields: list[str] = []
+    numbered = sorted((k for k in obj if k.isdigit()), key=int)
+    for k in numbered:
+        v = obj[k]
+        if isinstance(v, str) and v.startswith("{") and '"subsystem"' in v:
+            try:
+                subsystem = subsystem or json.loads(v).get("subsystem", "")
+                continue
+            except (ValueError, AttributeError):
+                pass
+        messages.append(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
+    for k in _MESSAGE_KEYS:
+        v = obj.get(k)
+        if isinstance(v, str) and v not in messages:
+            messages.append(v)
+    for k, v in obj.items():
+        if k.isdigit() or k.lower() in _META_KEYS or k in _MESSAGE_KEYS or k == "subsystem":
+            continue
+        if isinstance(v, (str, int, float, bool)) or v is None:
+            fields.append(f"{k}={v}")
+        elif isinstance(v, (dict, list)):
+            fields.append(f"{k}={json.dumps(v, ensure_ascii=False)}")
+    head = " ".join(p for p in (str(time), str(level).lower(), f"[{subsystem}]" if subsystem else "") if p)
+    return " ".join(p for p in (head, " ".join(messages), " ".join(fields)) if p)
+
+
+def _maybe_record(line: str) -> str:
+    s = line.strip()
+    if len(s) < 2 or s[0] != "{" or s[-1] != "}":
+        return line
+    try:
+        obj = json.loads(s)
+    except ValueError:
+        return line
+    return render_record(obj) if isinstance(obj, dict) else line
+
+
+# --------------------------------------------------------------------------- canonical forms
+
+_KV_JSON = re.compile(r'"([A-Za-z_][\w.-]{0,60})"\s*:\s*(?:"((?:[^"\\]|\\.)*)"|(-?\d[\d.]*|true|false|null))')
+_KV_YAMLISH = re.compile(r'(?<![\w"])([A-Za-z_][\w-]{1,40}):\s+"([^"]*)"')
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ",
+                         "\ufe0f": "", "\u200b": "", "\u2026": "..."})
+_SPACES = re.compile(r"[ \t]+")
+
+
+def canonical(text: str) -> str:
+    t = text.translate(_QUOTES)
+    t = _KV_JSON.sub(lambda m: f"{m.group(1)}={m.group(2) if m.group(2) is not None else m.group(3)}", t)
+    t = _KV_YAMLISH.sub(lambda m: f"{m.group(1)}={m.group(2)}", t)
+    return _SPACES.sub(" ", t).strip().lower()
+
+
+# --------------------------------------------------------------------------- line assembly
+
+_RECORD_START = re.compile(
+    r"^\s*(?:\d{4}-\d{2}-\d{2}[T ]\d|\d{1,2}:\d{2}:\d{2}|\[[\w/ .:-]+\]|[A-Z][a-z]{2} \d{1,2} \d\d:|"
+    r"(?:info|warn|error|debug|trace|fatal)\b|[\w-]+-\d+\s+\|)", re.I)
+_CONTINUATION = re.compile(r"^\s{2,}(?:[a-z][\w.-]*=|error\b|at\s|\()", re.I)
+_KV_LINE = re.compile(r"\b[a-z][\w.-]*=\S", re.I)
+
+
+def _physical_lines(text: str) -> Iterator[tuple[int, str]]:
+    text = text.replace("\r\n", "\n")
+    if "\n" not in text and "\r" in text:
+        text = text.replace("\r", "\n")
+    for no, raw in enumerate(text.split("\n"), start=1):
+        for part in raw.split("\r"):
+            for start in range(0, max(len(part), 1), MAX_LINE):
+                yield no, part[start : start + MAX_LINE]
+
+
+def _clean(raw: str) -> list[str]:
+    s = _ANSI.sub("", raw)
+    s = _CONTROL.sub("", s)
+    s = fix_mojibake(s)
+    if _FENCE.match(s):
+        return [""]
+    s = _QUOTE.sub("", s)
+    s = _HTML_COMMENT.sub("", s)
+    s = _maybe_record(s)
+    return unescape_json_string(s)
+
+
+def _wrap_width(lengths: Iterable[int]) -> int:
+    """The terminal width lines were hard-wrapped at, or 0 when they were not."""
+    counts = Counter(n for n in lengths if n >= 60)
+    if not counts:
+        return 0
+    width, hits = max(counts.items(), key=lambda kv: (kv[0], kv[1]))
+    return width if hits >= 2 else 0
+
+
+def clean_lines(text: str) -> list[tuple[int, str]]:
+    """(original line number, cleaned text) pairs, one per logical line, wrapped lines re-joined."""
+    pieces: list[tuple[int, str]] = []
+    for no, raw in _physical_lines(text):
+        for part in _clean(raw):
+            pieces.append((no, part.rstrip()))
+    width = _wrap_width(len(p) for _, p in pieces)
+    out: list[tuple[int, str]] = []
+    joinable = False  # the previous logical line may take a continuation
+    for no, part in pieces:
+        if out and part and joinable and not _RECORD_START.match(part):
+            prev_no, prev = out[-1]
+            if width and len(prev) % width == 0 and len(prev) >= width:
+                out[-1] = (prev_no, prev + part)
+                continue
+            if _CONTINUATION.match(part) and (_RECORD_START.match(prev) or _KV_LINE.search(prev)):
+                out[-1] = (prev_no, prev + " " + part.strip())
+                continue
+        out.append((no, part))
+        joinable = bool(part)
+    return out
+
+
+def normalise(text: str) -> Document:
+    """The document the engine scores: redacted, cleaned logical lines in three forms."""
+    lines = []
+    for no, cleaned in clean_lines(text):
+        shown = redact(cleaned).strip()
+        if not shown:
+            continue
+        canon = canonical(shown)
+        lines.append(Line(no=no, text=shown, canon=canon, masked=mask(canon)))
+    doc_lines = tuple(lines)
+    version, version_line = find_openclaw_version(doc_lines)
+    return Document(lines=doc_lines, openclaw_version=version, version_line=version_line)

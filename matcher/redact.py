@@ -1,0 +1,65 @@
+"""Secret redaction: applied to every line before anything else sees it.
+
+OpenClaw logs, configs and auth stores carry API keys and OAuth tokens. A redacted secret keeps its
+recognisable prefix (the *kind* of credential is often the evidence: an `sk-ant-oat01-` setup token
+next to a Claude CLI profile) and loses everything that would let someone use it.
+"""
+from __future__ import annotations
+
+import re
+
+REDACTED = "[REDACTED]"
+
+# (name, pattern, number of leading characters of the match to keep)
+_PATTERNS: tuple[tuple[str, re.Pattern[str], int], ...] = (
+    ("anthropic", re.compile(r"sk-ant-(?:api|oat|ort|admin)\d{2}-[A-Za-z0-9_\-]{8,}"), 13),
+    ("openrouter", re.compile(r"sk-or-v1-[A-Za-z0-9]{16,}"), 9),
+    ("openai-project", re.compile(r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{16,}"), 8),
+    ("openai", re.compile(r"\bsk-[A-Za-z0-9_\-]{20,}"), 3),
+    ("github", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})"), 4),
+    ("slack", re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}"), 5),
+    ("google", re.compile(r"\bAIza[0-9A-Za-z_\-]{30,}"), 4),
+    ("aws", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), 4),
+    ("telegram-bot", re.compile(r"\b\d{8,10}:AA[A-Za-z0-9_\-]{30,}"), 0),
+    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"), 3),
+    ("bearer", re.compile(r"(?i)\b(?:bearer|token)\s+[A-Za-z0-9_\-\.=/+]{24,}"), 7),
+    ("groq", re.compile(r"\bgsk_[A-Za-z0-9]{20,}"), 4),
+    ("xai", re.compile(r"\bxai-[A-Za-z0-9]{20,}"), 4),
+    ("hf", re.compile(r"\bhf_[A-Za-z0-9]{20,}"), 3),
+)
+
+# JSON / key=value fields whose value is a credential whatever it looks like.
+_FIELD = re.compile(
+    r"""(?ix)
+    (?P<key>["']?(?:access|refresh|access_?token|refresh_?token|id_?token|api_?key|apikey|key|token|secret|
+        client_?secret|password|passwd|authorization|x-api-key|setup_?token|bot_?token|gateway_?token)["']?
+        \s*[:=]\s*)
+    (?P<q>["']?)(?P<val>[^"'\s,}]{12,})(?P=q)
+    """
+)
+
+
+def _keep(match: re.Match[str], keep: int) -> str:
+    return match.group(0)[:keep] + REDACTED
+
+
+def redact(text: str) -> str:
+    """`text` with every secret-shaped value replaced by its prefix and `[REDACTED]`."""
+    if not text:
+        return text
+    for _name, pattern, keep in _PATTERNS:
+        text = pattern.sub(lambda m, k=keep: _keep(m, k), text)
+
+    def field(m: re.Match[str]) -> str:
+        val = m.group("val")
+        if REDACTED in val or val.startswith(("<", "$", "{")) or val.lower() in {"true", "false", "null"}:
+            return m.group(0)
+        return f"{m.group('key')}{m.group('q')}{REDACTED}{m.group('q')}"
+
+    return _FIELD.sub(field, text)
+
+
+def find_secrets(text: str) -> list[str]:
+    """Names of the secret shapes present in `text` (used by tests and by guards on output)."""
+    found = [name for name, pattern, _ in _PATTERNS if pattern.search(text.replace(REDACTED, ""))]
+    return found

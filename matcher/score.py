@@ -1,0 +1,238 @@
+"""Score rules against a normalised document.
+
+Confidence (0..1) is a noisy-OR of the indicators found: each indicator's weight is the author's
+estimate that it alone establishes the failure, so independent indicators combine as
+    1 - prod(1 - weight_i * strength_i * proximity_i)
+where strength is 1 for a literal or regex hit and the fuzzy similarity (0..1) for a phrase, and
+proximity is 1 for indicators inside the densest window of `rule.window` lines and 0.5 for those
+found elsewhere in the input (several indicators close together beat one stray phrase).
+A rule needs at least one `anchor` indicator; `support` indicators only add to an anchored rule.
+Each negative indicator found multiplies the confidence by (1 - weight * strength).
+When the input names an OpenClaw version that already contains the fix (or predates the failure),
+the confidence is multiplied by 0.6: the failure is probably something else.
+Reported diagnoses are those at or above `min_confidence` (0.5 by default: the evidence is more
+likely than not to mean this failure). The order is by confidence, except that a rule that
+`explains` another diagnosed rule (its root cause) is placed before it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+from rapidfuzz import fuzz, process
+
+from .index import CompiledIndicator, CompiledRule, Index
+from .model import Diagnosis, Document, EvidenceHit, Line
+from .versions import verdict as version_verdict
+
+OUTSIDE_WINDOW = 0.5
+VERSION_PENALTY = 0.6
+MAX_HITS_PER_INDICATOR = 200
+
+
+@dataclass(frozen=True)
+class _Hit:
+    pos: int  # index into document lines
+    strength: float
+
+
+def indicator_hits(ind: CompiledIndicator, lines: Sequence[Line]) -> list[_Hit]:
+    """Where one indicator matches, strongest first, at most MAX_HITS_PER_INDICATOR."""
+    spec = ind.spec
+    hits: list[_Hit] = []
+    if spec.kind == "regex":
+        assert ind.regex is not None
+        for pos, line in enumerate(lines):
+            target = line.text if spec.case_sensitive else line.canon
+            if ind.anchors and ind.anchors[0] not in line.canon:
+                continue
+            if ind.regex.search(target):
+                hits.append(_Hit(pos, 1.0))
+                if len(hits) >= MAX_HITS_PER_INDICATOR:
+                    break
+        return hits
+    if spec.kind == "literal":
+        for pos, line in enumerate(lines):
+            target = line.text if spec.case_sensitive else line.canon
+            if ind.needle in target:
+                hits.append(_Hit(pos, 1.0))
+                if len(hits) >= MAX_HITS_PER_INDICATOR:
+                    break
+        return hits
+    # phrase: fuzzy partial match against lines at least as long as the phrase (a short line
+    # would otherwise "match" as a fragment of the phrase), and against pairs of adjacent lines
+    # so that a phrase split by a wrap or a line break is still found
+    needle = ind.needle
+    need = max(len(needle) - 2, 1)
+    choices: dict[int, str] = {}
+    for pos, line in enumerate(lines):
+        if len(line.masked) >= need:
+            choices[pos] = line.masked
+    found = {}
+    if choices:
+        for _choice, score, pos in process.extract(
+            needle, choices, scorer=fuzz.partial_ratio, score_cutoff=spec.min_similarity, limit=None
+        ):
+            found[pos] = score / 100.0
+    if not found:
+        pairs = {}
+        for pos in range(len(lines) - 1):
+            a, b = lines[pos].masked, lines[pos + 1].masked
+            if len(a) < need and len(a) + len(b) + 1 >= need:
+                pairs[pos] = a + " " + b
+        if pairs:
+            for _choice, score, pos in process.extract(
+                needle, pairs, scorer=fuzz.partial_ratio, score_cutoff=spec.min_similarity, limit=None
+            ):
+                found[pos] = score / 100.0
+    hits = [_Hit(pos, s) for pos, s in found.items()]
+    hits.sort(key=lambda h: (-h.strength, h.pos))
+    return hits[:MAX_HITS_PER_INDICATOR]
+
+
+def _noisy_or(values: Sequence[float]) -> float:
+    p = 1.0
+    for v in values:
+        p *= 1.0 - max(0.0, min(v, 1.0))
+    return 1.0 - p
+
+
+@dataclass(frozen=True)
+class _Scored:
+    confidence: float
+    chosen: dict  # indicator id -> _Hit used for the score
+    all_hits: dict  # indicator id -> list[_Hit]
+
+
+def _best_window(rule: CompiledRule, hits: dict[str, list[_Hit]]) -> tuple[float, dict]:
+    weights = {i.spec.id: i.spec.weight for i in rule.indicators}
+    anchors = {i.spec.id for i in rule.indicators if i.spec.role == "anchor"}
+    if not any(hits.get(a) for a in anchors):
+        return 0.0, {}
+    window = max(rule.rule.window, 1)
+    starts = sorted({h.pos for hs in hits.values() for h in hs})
+    best_score, best_choice = 0.0, {}
+    for start in starts:
+        end = start + window
+        values, choice = [], {}
+        in_window_anchor = False
+        for ind_id, hs in hits.items():
+            if not hs:
+                continue
+            inside = [h for h in hs if start <= h.pos < end]
+            if inside:
+                h = max(inside, key=lambda x: x.strength)
+                values.append(weights[ind_id] * h.strength)
+                in_window_anchor |= ind_id in anchors
+            else:
+                h = max(hs, key=lambda x: x.strength)
+                values.append(weights[ind_id] * h.strength * OUTSIDE_WINDOW)
+            choice[ind_id] = h
+        if not in_window_anchor:
+            continue
+        score = _noisy_or(values)
+        if score > best_score + 1e-12:
+            best_score, best_choice = score, choice
+    return best_score, best_choice
+
+
+def score_rule(rule: CompiledRule, doc: Document) -> _Scored:
+    lines = doc.lines
+    hits = {ind.spec.id: indicator_hits(ind, lines) for ind in rule.indicators}
+    confidence, chosen = _best_window(rule, hits)
+    if confidence <= 0:
+        return _Scored(0.0, {}, hits)
+    for neg in rule.negatives:
+        nh = indicator_hits(neg, lines)
+        if nh:
+            confidence *= 1.0 - neg.spec.weight * max(h.strength for h in nh)
+    return _Scored(confidence, chosen, hits)
+
+
+def _captures(rule: CompiledRule, doc: Document) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for cap, rx in rule.captures:
+        for line in doc.lines:
+            for m in rx.finditer(line.text):
+                value = m.groupdict().get(cap.name)
+                if value and value not in out.setdefault(cap.name, []):
+                    out[cap.name].append(value)
+    if doc.openclaw_version:
+        out.setdefault("version", [doc.openclaw_version])
+    return {k: tuple(v[:10]) for k, v in out.items() if v}
+
+
+def diagnose(
+    doc: Document,
+    index: Index,
+    *,
+    min_confidence: float = 0.5,
+    max_evidence: int = 8,
+    only: Optional[Sequence[str]] = None,
+) -> list[Diagnosis]:
+    """Ranked diagnoses for a normalised document. Pure: no I/O, no global state."""
+    results: list[Diagnosis] = []
+    for rule in index.rules:
+        if only is not None and rule.rule.id not in only:
+            continue
+        scored = score_rule(rule, doc)
+        conf = scored.confidence
+        if conf <= 0:
+            continue
+        verdict = None
+        if doc.openclaw_version and rule.rule.affected:
+            verdict = version_verdict(doc.openclaw_version, rule.rule.affected)
+            if verdict.status in ("fixed-before", "not-introduced"):
+                conf *= VERSION_PENALTY
+        if conf < min_confidence:
+            continue
+        # evidence: the chosen hit of each indicator first, then other hits, in line order
+        chosen_pos = {(ind_id, h.pos) for ind_id, h in scored.chosen.items()}
+        ev: list[EvidenceHit] = []
+        seen_lines: set[int] = set()
+        ordered = sorted(
+            ((ind_id, h) for ind_id, hs in scored.all_hits.items() for h in hs),
+            key=lambda t: ((t[0], t[1].pos) not in chosen_pos, t[1].pos),
+        )
+        total_lines = {h.pos for _i, h in ordered}
+        for ind_id, h in ordered:
+            if h.pos in seen_lines:
+                continue
+            seen_lines.add(h.pos)
+            line = doc.lines[h.pos]
+            ev.append(EvidenceHit(line=line.no, text=line.text, indicator=ind_id, strength=round(h.strength, 3)))
+            if len(ev) >= max_evidence:
+                break
+        ev.sort(key=lambda e: e.line)
+        nos = [doc.lines[p].no for p in total_lines]
+        results.append(Diagnosis(
+            id=rule.rule.id,
+            confidence=round(min(conf, 1.0), 4),
+            evidence=tuple(ev),
+            evidence_total=len(total_lines),
+            captures=_captures(rule, doc),
+            verdict=verdict,
+            first_line=min(nos) if nos else 0,
+            last_line=max(nos) if nos else 0,
+        ))
+    return rank(results, index)
+
+
+def rank(results: list[Diagnosis], index: Index) -> list[Diagnosis]:
+    """Best first; a root cause (a rule that `explains` another reported rule) before what it explains."""
+    results = sorted(results, key=lambda d: (-d.confidence, d.id))
+    explains = {r.rule.id: set(r.rule.explains) for r in index.rules}
+    ordered: list[Diagnosis] = []
+    remaining = list(results)
+    while remaining:
+        ids = {d.id for d in remaining}
+        for d in remaining:
+            # d can go next unless some other remaining diagnosis explains it
+            if not any(d.id in explains.get(o, ()) for o in ids if o != d.id):
+                ordered.append(d)
+                remaining.remove(d)
+                break
+        else:  # a cycle of explanations: fall back to confidence order
+            ordered.extend(remaining)
+            break
+    return ordered

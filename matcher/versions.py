@@ -1,0 +1,122 @@
+"""OpenClaw calendar versions and OSV-style affected ranges.
+
+OpenClaw tags `YYYY.M.PATCH`, pre-releases `YYYY.M.PATCH-beta.N` (also seen: alpha, rc) and numeric
+republish suffixes `YYYY.M.PATCH-N` (e.g. `2026.4.7-1`), which are stable builds that come *after* the
+plain release. Order: 2026.4.7-beta.1 < 2026.4.7-beta.2 < 2026.4.7 < 2026.4.7-1 < 2026.4.7-2 < 2026.4.8.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional
+
+from .model import Line, VersionRange, VersionVerdict
+
+_VERSION_RE = re.compile(
+    r"^v?(?P<y>20\d\d)\.(?P<m>\d{1,2})\.(?P<p>\d{1,3})"
+    r"(?:-(?:(?P<pre>alpha|beta|rc)\.?(?P<pren>\d+)|(?P<rep>\d+)))?$"
+)
+_PRE_RANK = {"alpha": 0, "beta": 1, "rc": 2}
+
+VersionKey = tuple[int, int, int, int, int]
+
+
+class VersionError(ValueError):
+    pass
+
+
+def parse_version(text: str) -> VersionKey:
+    """Sort key of a version string; raises VersionError when it is not an OpenClaw version."""
+    m = _VERSION_RE.match(text.strip())
+    if not m:
+        raise VersionError(f"not an OpenClaw calendar version (YYYY.M.PATCH[-beta.N|-N]): {text!r}")
+    y, mo, p = int(m["y"]), int(m["m"]), int(m["p"])
+    if not 1 <= mo <= 12:
+        raise VersionError(f"month out of range in version {text!r}")
+    if m["pre"]:
+        return (y, mo, p, _PRE_RANK[m["pre"]], int(m["pren"]))
+    return (y, mo, p, 3, int(m["rep"] or 0))
+
+
+def is_version(text: str) -> bool:
+    try:
+        parse_version(text)
+    except VersionError:
+        return False
+    return True
+
+
+def _key_or_zero(v: str) -> VersionKey:
+    return (0, 0, 0, 0, 0) if v == "0" else parse_version(v)
+
+
+def in_range(version: str, rng: VersionRange) -> bool:
+    """OSV semantics: affected from each `introduced` until the next `fixed` (exclusive) or
+    `last_affected` (inclusive)."""
+    v = parse_version(version)
+    affected = False
+    for kind, value in sorted(rng.events, key=lambda e: (_key_or_zero(e[1]), e[0] != "introduced")):
+        k = _key_or_zero(value)
+        if kind == "introduced" and v >= k:
+            affected = True
+        elif kind == "fixed" and v >= k:
+            affected = False
+        elif kind == "last_affected" and v > k:
+            affected = False
+    return affected
+
+
+def verdict(version: str, ranges: Iterable[VersionRange]) -> VersionVerdict:
+    ranges = tuple(ranges)
+    if not ranges:
+        return VersionVerdict(version, "unknown")
+    v = parse_version(version)
+    for rng in ranges:
+        if in_range(version, rng):
+            fixes = sorted(
+                (parse_version(val), val) for kind, val in rng.events if kind == "fixed" and parse_version(val) > v
+            )
+            if fixes:
+                return VersionVerdict(version, "fixed-later", fixes[0][1])
+            return VersionVerdict(version, "affected")
+    introduced = [_key_or_zero(val) for rng in ranges for kind, val in rng.events if kind == "introduced"]
+    if introduced and v < min(introduced):
+        return VersionVerdict(version, "not-introduced")
+    fixed = [val for rng in ranges for kind, val in rng.events if kind == "fixed" and parse_version(val) <= v]
+    last = max(fixed, key=parse_version) if fixed else None
+    return VersionVerdict(version, "fixed-before", last)
+
+
+# Where a pasted text names the OpenClaw version it ran. Labelled forms first; the bare form only when
+# it is the one version in the text.
+_LABELLED = [
+    re.compile(r"(?:openclaw|clawdbot|moltbot)[^\n\d]{0,40}?\bv?(20\d\d\.\d{1,2}\.\d{1,3}(?:-(?:beta\.?\d+|rc\.?\d+|\d+))?)\b", re.I),
+    re.compile(r"version[^\n\d]{0,30}?\bv?(20\d\d\.\d{1,2}\.\d{1,3}(?:-(?:beta\.?\d+|rc\.?\d+|\d+))?)\b", re.I),
+    re.compile(r"openclaw@(20\d\d\.\d{1,2}\.\d{1,3}(?:-(?:beta\.?\d+|\d+))?)\b", re.I),
+]
+_BARE = re.compile(r"(?<![\d.])v?(20\d\d\.\d{1,2}\.\d{1,3}(?:-(?:beta\.\d+|\d+))?)(?![\d.]*\d)")
+_HEADING = re.compile(r"^#{1,6}\s*(?:openclaw\s+)?version\s*$", re.I)
+
+
+def find_openclaw_version(lines: tuple[Line, ...]) -> tuple[Optional[str], Optional[int]]:
+    """The OpenClaw version a text reports running, with the line that says so."""
+    for i, line in enumerate(lines):
+        # issue template: "### OpenClaw version" heading followed by the value on a later line
+        if _HEADING.match(line.text.strip()):
+            for nxt in lines[i + 1 : i + 4]:
+                m = _BARE.search(nxt.text)
+                if m and is_version(m.group(1)):
+                    return m.group(1), nxt.no
+    for pattern in _LABELLED:
+        for line in lines:
+            m = pattern.search(line.text)
+            if m and is_version(m.group(1)):
+                return m.group(1), line.no
+    seen: dict[str, int] = {}
+    for line in lines:
+        for m in _BARE.finditer(line.text):
+            if is_version(m.group(1)):
+                seen.setdefault(m.group(1), line.no)
+    if len(seen) == 1:
+        (v, no), = seen.items()
+        return v, no
+    return None, None
