@@ -31,6 +31,8 @@ _indicator = {
         "case_sensitive": {"type": "boolean", "default": False},
         "min_similarity": {"type": "number", "minimum": 50, "maximum": 100, "default": 88,
                            "description": "Phrase only: rapidfuzz partial-ratio cut-off."},
+        "after": {"type": "string", "pattern": ID_PATTERN,
+                  "description": "Counts only on lines after a hit of this other indicator (sequence evidence)."},
         "note": {"type": "string"},
     },
     "oneOf": [{"required": ["phrase"]}, {"required": ["literal"]}, {"required": ["regex"]}],

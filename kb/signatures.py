@@ -70,6 +70,7 @@ def _indicator(d: dict) -> Indicator:
     return Indicator(
         id=d["id"], kind=kind, pattern=d[kind], weight=float(d["weight"]), role=d.get("role", "anchor"),
         case_sensitive=bool(d.get("case_sensitive", False)), min_similarity=float(d.get("min_similarity", 88)),
+        after=d.get("after"),
     )
 
 
@@ -135,6 +136,11 @@ def _check_semantics(sig: Signature) -> None:
                     check_regex(ind["regex"])
                 except (UnsafeRegex, re.error) as exc:
                     raise SourceError(sig.path, sig.line_of(*where, "regex"), _field(where + ("regex",)), f"regex rejected: {exc}") from None
+    ids = {i["id"] for i in ev["indicators"]}
+    for i, ind in enumerate(ev["indicators"]):
+        if ind.get("after") is not None and (ind["after"] not in ids or ind["after"] == ind["id"]):
+            where = ("evidence", "indicators", i, "after")
+            raise SourceError(sig.path, sig.line_of(*where), _field(where), f"after must name another indicator of this signature, not {ind['after']!r}")
     if not any(i.get("role", "anchor") == "anchor" for i in ev["indicators"]):
         raise SourceError(sig.path, sig.line_of("evidence", "indicators"), "evidence.indicators", "needs at least one anchor indicator")
     for name, rx in ev.get("captures", {}).items():

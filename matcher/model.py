@@ -20,6 +20,8 @@ class Indicator:
       phrase  -- compared fuzzily (rapidfuzz partial ratio) against masked, lower-cased lines;
       literal -- exact substring of the canonical line (case-insensitive unless case_sensitive);
       regex   -- a linear-time regular expression over the canonical line.
+    after: the id of another indicator of the same rule; this one counts only where it occurs on a
+      later line than that indicator's first hit (for example: a skip *after* a billing failure).
     weight: in (0, 1], the author's estimate that this indicator alone establishes the failure.
     role: an `anchor` can establish the rule on its own; a `support` only strengthens a rule that
       already has an anchor (for example a bare `reason=billing`).
@@ -32,6 +34,7 @@ class Indicator:
     role: Role = "anchor"
     case_sensitive: bool = False
     min_similarity: float = 88.0
+    after: Optional[str] = None  # counts only on lines after a hit of this indicator (sequence evidence)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ proximity is 1 for indicators inside the densest window of `rule.window` lines a
 found elsewhere in the input (several indicators close together beat one stray phrase).
 A rule needs at least one `anchor` indicator; `support` indicators only add to an anchored rule.
 Each negative indicator found multiplies the confidence by (1 - weight * strength).
+An indicator with `after` counts only on lines that follow a hit of the indicator it names.
 When the input names an OpenClaw version that already contains the fix (or predates the failure),
 the confidence is multiplied by 0.6: the failure is probably something else.
 Reported diagnoses are those at or above `min_confidence` (0.5 by default: the evidence is more
@@ -139,6 +140,11 @@ def _best_window(rule: CompiledRule, hits: dict[str, list[_Hit]]) -> tuple[float
 def score_rule(rule: CompiledRule, doc: Document) -> _Scored:
     lines = doc.lines
     hits = {ind.spec.id: indicator_hits(ind, lines) for ind in rule.indicators}
+    for ind in rule.indicators:  # sequence evidence: keep only hits after the first hit of `after`
+        if ind.spec.after is not None:
+            before = hits.get(ind.spec.after) or []
+            first = min((h.pos for h in before), default=None)
+            hits[ind.spec.id] = [h for h in hits[ind.spec.id] if first is not None and h.pos > first]
     confidence, chosen = _best_window(rule, hits)
     if confidence <= 0:
         return _Scored(0.0, {}, hits)
