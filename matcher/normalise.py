@@ -208,7 +208,7 @@ def _clean(raw: str) -> list[str]:
     s = _QUOTE.sub("", s)
     s = _HTML_COMMENT.sub("", s)
     s = _maybe_record(s)
-    return unescape_json_string(s)
+    return [piece for part in s.split("\n") for piece in unescape_json_string(part)]
 
 
 def _wrap_width(lengths: Iterable[int]) -> int:

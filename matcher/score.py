@@ -7,7 +7,8 @@ where strength is 1 for a literal or regex hit and the fuzzy similarity (0..1) f
 proximity is 1 for indicators inside the densest window of `rule.window` lines and 0.5 for those
 found elsewhere in the input (several indicators close together beat one stray phrase).
 A rule needs at least one `anchor` indicator; `support` indicators only add to an anchored rule.
-Each negative indicator found multiplies the confidence by (1 - weight * strength).
+Each negative indicator found within one window of the evidence multiplies the confidence by
+(1 - weight * strength).
 An indicator with `after` counts only on lines that follow a hit of the indicator it names.
 When the input names an OpenClaw version that already contains the fix (or predates the failure),
 the confidence is multiplied by 0.6: the failure is probably something else.
@@ -17,6 +18,7 @@ likely than not to mean this failure). The order is by confidence, except that a
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
@@ -28,7 +30,6 @@ from .versions import verdict as version_verdict
 
 OUTSIDE_WINDOW = 0.5
 VERSION_PENALTY = 0.6
-MAX_HITS_PER_INDICATOR = 200
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class _Hit:
 
 
 def indicator_hits(ind: CompiledIndicator, lines: Sequence[Line]) -> list[_Hit]:
-    """Where one indicator matches, strongest first, at most MAX_HITS_PER_INDICATOR."""
+    """Every line where one indicator matches, in line order."""
     spec = ind.spec
     hits: list[_Hit] = []
     if spec.kind == "regex":
@@ -49,16 +50,12 @@ def indicator_hits(ind: CompiledIndicator, lines: Sequence[Line]) -> list[_Hit]:
                 continue
             if ind.regex.search(target):
                 hits.append(_Hit(pos, 1.0))
-                if len(hits) >= MAX_HITS_PER_INDICATOR:
-                    break
         return hits
     if spec.kind == "literal":
         for pos, line in enumerate(lines):
             target = line.text if spec.case_sensitive else line.canon
             if ind.needle in target:
                 hits.append(_Hit(pos, 1.0))
-                if len(hits) >= MAX_HITS_PER_INDICATOR:
-                    break
         return hits
     # phrase: fuzzy partial match against lines at least as long as the phrase (a short line
     # would otherwise "match" as a fragment of the phrase), and against pairs of adjacent lines
@@ -86,9 +83,7 @@ def indicator_hits(ind: CompiledIndicator, lines: Sequence[Line]) -> list[_Hit]:
                 needle, pairs, scorer=fuzz.partial_ratio, score_cutoff=spec.min_similarity, limit=None
             ):
                 found[pos] = score / 100.0
-    hits = [_Hit(pos, s) for pos, s in found.items()]
-    hits.sort(key=lambda h: (-h.strength, h.pos))
-    return hits[:MAX_HITS_PER_INDICATOR]
+    return sorted((_Hit(pos, s) for pos, s in found.items()), key=lambda h: h.pos)
 
 
 def _noisy_or(values: Sequence[float]) -> float:
@@ -106,27 +101,40 @@ class _Scored:
 
 
 def _best_window(rule: CompiledRule, hits: dict[str, list[_Hit]]) -> tuple[float, dict]:
+    """The densest window of `rule.window` lines that holds an anchor hit, scored by noisy-OR.
+
+    Window starts are taken only at hit positions up to one window before an anchor hit, so the
+    cost grows with the hits near anchors, not with the size of the input.
+    """
     weights = {i.spec.id: i.spec.weight for i in rule.indicators}
     anchors = {i.spec.id for i in rule.indicators if i.spec.role == "anchor"}
-    if not any(hits.get(a) for a in anchors):
+    present = {k: sorted(v, key=lambda h: h.pos) for k, v in hits.items() if v}
+    anchor_pos = sorted({h.pos for a in anchors for h in present.get(a, ())})
+    if not anchor_pos:
         return 0.0, {}
     window = max(rule.rule.window, 1)
-    starts = sorted({h.pos for hs in hits.values() for h in hs})
+    positions = {k: [h.pos for h in v] for k, v in present.items()}
+    strongest = {k: max(v, key=lambda h: h.strength) for k, v in present.items()}
+    all_pos = sorted({p for v in positions.values() for p in v})
+    starts: set[int] = set()
+    for a in anchor_pos:
+        lo = bisect_left(all_pos, a - window + 1)
+        hi = bisect_right(all_pos, a)
+        starts.update(all_pos[lo:hi])
     best_score, best_choice = 0.0, {}
-    for start in starts:
+    for start in sorted(starts):
         end = start + window
         values, choice = [], {}
         in_window_anchor = False
-        for ind_id, hs in hits.items():
-            if not hs:
-                continue
-            inside = [h for h in hs if start <= h.pos < end]
-            if inside:
-                h = max(inside, key=lambda x: x.strength)
+        for ind_id, hs in present.items():
+            pos = positions[ind_id]
+            lo, hi = bisect_left(pos, start), bisect_left(pos, end)
+            if lo < hi:
+                h = max(hs[lo:hi], key=lambda x: x.strength)
                 values.append(weights[ind_id] * h.strength)
                 in_window_anchor |= ind_id in anchors
             else:
-                h = max(hs, key=lambda x: x.strength)
+                h = strongest[ind_id]
                 values.append(weights[ind_id] * h.strength * OUTSIDE_WINDOW)
             choice[ind_id] = h
         if not in_window_anchor:
@@ -148,8 +156,11 @@ def score_rule(rule: CompiledRule, doc: Document) -> _Scored:
     confidence, chosen = _best_window(rule, hits)
     if confidence <= 0:
         return _Scored(0.0, {}, hits)
+    # negative evidence counts near the evidence it rules out: within one window of it
+    near = [h.pos for h in chosen.values()]
+    lo, hi = min(near) - rule.rule.window, max(near) + rule.rule.window
     for neg in rule.negatives:
-        nh = indicator_hits(neg, lines)
+        nh = [h for h in indicator_hits(neg, lines) if lo <= h.pos <= hi]
         if nh:
             confidence *= 1.0 - neg.spec.weight * max(h.strength for h in nh)
     return _Scored(confidence, chosen, hits)

@@ -1,0 +1,113 @@
+"""Deterministic generator of realistic OpenClaw gateway logs.
+
+Healthy traffic uses the real line shapes of OpenClaw's console and file logs (`<ISO ts> [subsystem]
+message`, and the tslog JSON records of `/tmp/openclaw/openclaw-YYYY-MM-DD.log`): gateway start-up,
+websocket RPCs, channel traffic, heartbeats, cron runs that succeed, embedded runs that end without
+error, model fallback decisions that succeed. Nothing in it is a failure that clawkb should report.
+
+`inject` buries failure excerpts at known line positions, for tests and benchmarks.
+"""
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta, timezone
+from typing import Iterator, Optional
+
+PROVIDERS = [("anthropic", "claude-sonnet-4-6"), ("anthropic", "claude-opus-4-7"), ("openai", "gpt-5.4"),
+             ("google", "gemini-3-flash"), ("openrouter", "moonshotai/kimi-k2.5"), ("deepseek", "deepseek-v4-flash")]
+CHANNELS = ["telegram", "discord", "slack", "whatsapp", "webchat"]
+RPCS = ["chat.history", "chat.send", "sessions.list", "models.list", "status", "config.get", "cron.list", "health"]
+
+
+def _hex(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice("0123456789abcdef") for _ in range(n))
+
+
+def _uuid(rng: random.Random) -> str:
+    h = _hex(rng, 32)
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
+
+
+def _healthy_message(rng: random.Random) -> tuple[str, str]:
+    """(subsystem, message) of one healthy event."""
+    kind = rng.randrange(14)
+    provider, model = rng.choice(PROVIDERS)
+    channel = rng.choice(CHANNELS)
+    if kind == 0:
+        return "ws", f"⇄ res ✓ {rng.choice(RPCS)} {rng.randrange(2, 400)}ms conn={_hex(rng, 8)}…{_hex(rng, 4)} id={_hex(rng, 8)}…{_hex(rng, 4)}"
+    if kind == 1:
+        return "agent/embedded", f"embedded run start: runId={_uuid(rng)} sessionId={_uuid(rng)} provider={provider} model={model} thinking=low messageChannel={channel}"
+    if kind == 2:
+        return "agent/embedded", f"embedded run agent end: runId={_uuid(rng)} isError=false model={model} provider={provider} durationMs={rng.randrange(900, 40000)}"
+    if kind == 3:
+        return f"{channel}", f"inbound message: chat={rng.randrange(10**6, 10**9)} len={rng.randrange(2, 900)} session=agent:main:{channel}:direct:{rng.randrange(10**5, 10**8)}"
+    if kind == 4:
+        return "heartbeat", f"heartbeat ok: agent=main durationMs={rng.randrange(200, 4000)} nextInMs={rng.randrange(1, 30) * 60000}"
+    if kind == 5:
+        return "cron", f"cron job finished: jobId={_hex(rng, 8)} name=daily-digest status=ok durationMs={rng.randrange(2000, 90000)} sessionTarget=main"
+    if kind == 6:
+        return "model-fallback/decision", (f"model fallback decision: decision=candidate_succeeded requested={provider}/{model} "
+                                           f"candidate={provider}/{model} reason=none next=none")
+    if kind == 7:
+        return "diagnostic", f"lane task done: lane=session:agent:main:{channel} durationMs={rng.randrange(500, 30000)}"
+    if kind == 8:
+        return "gateway", f"config hot-reload applied: {rng.choice(['agents.defaults.model', 'channels.telegram', 'cron.jobs'])}"
+    if kind == 9:
+        return "tools", f"exec ok: command=\"{rng.choice(['ls -la', 'git status', 'python3 -V', 'cat notes.md'])}\" durationMs={rng.randrange(5, 3000)}"
+    if kind == 10:
+        return "agents/auth-profiles", f"synced {provider} credentials from external cli"
+    if kind == 11:
+        return "health-monitor", f"health ok: channels={rng.randrange(1, 5)} sessions={rng.randrange(0, 40)} memoryMb={rng.randrange(120, 900)}"
+    if kind == 12:
+        return f"{channel}", f"outbound message delivered: chat={rng.randrange(10**6, 10**9)} chunks={rng.randrange(1, 4)}"
+    return "agent/embedded", f"usage: provider={provider} model={model} inputTokens={rng.randrange(500, 90000)} outputTokens={rng.randrange(10, 4000)} cacheRead={rng.randrange(0, 80000)}"
+
+
+def healthy_lines(n: int, rng: random.Random, *, start: Optional[datetime] = None, form: str = "console") -> Iterator[str]:
+    """n healthy log lines; form is 'console' (`ts [subsystem] msg`) or 'json' (tslog records)."""
+    t = start or datetime(2026, 5, 14, 6, 0, 0, tzinfo=timezone.utc)
+    for _ in range(n):
+        t += timedelta(milliseconds=rng.randrange(5, 4000))
+        sub, msg = _healthy_message(rng)
+        ts = t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+        if form == "json":
+            yield json.dumps({"0": json.dumps({"subsystem": sub}), "1": msg,
+                              "_meta": {"runtime": "node", "runtimeVersion": "22.22.0", "hostname": "unknown",
+                                        "name": "openclaw", "date": ts, "logLevelId": 3, "logLevelName": "INFO"},
+                              "time": ts}, ensure_ascii=False)
+        else:
+            yield f"{ts} [{sub}] {msg}"
+
+
+STARTUP = """{ts} [gateway] [plugins] loaded 14 plugins
+{ts} [canvas] host mounted at http://127.0.0.1:18789/__openclaw__/canvas/ (root /home/user/.openclaw/canvas)
+{ts} [heartbeat] started
+{ts} [health-monitor] started (interval: 300s, grace: 60s)
+{ts} [gateway] agent model: anthropic/claude-sonnet-4-6
+{ts} [gateway] listening on ws://127.0.0.1:18789 (PID 41231)
+{ts} [gateway] listening on ws://[::1]:18789
+{ts} [gateway] log file: /tmp/openclaw/openclaw-2026-05-14.log
+{ts} [browser/service] Browser control service ready (profiles=2)"""
+
+
+def benign_log(n: int, rng: random.Random, form: str = "console") -> str:
+    head = STARTUP.format(ts="2026-05-14T05:59:58.120Z") if form == "console" else ""
+    body = "\n".join(healthy_lines(n, rng, form=form))
+    return (head + "\n" + body) if head else body
+
+
+def inject(background: list[str], excerpts: list[str], rng: random.Random) -> tuple[list[str], list[int]]:
+    """Bury each excerpt at a random depth; returns the lines and the start line (1-based) of each."""
+    lines = list(background)
+    positions = sorted(rng.randrange(0, len(lines) + 1) for _ in excerpts)
+    out: list[str] = []
+    starts: list[int] = []
+    prev = 0
+    for pos, excerpt in zip(positions, excerpts):
+        out.extend(lines[prev:pos])
+        starts.append(len(out) + 1)
+        out.extend(excerpt.split("\n"))
+        prev = pos
+    out.extend(lines[prev:])
+    return out, starts

@@ -1,0 +1,35 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+for p in (ROOT / "tests", ROOT / "benchmarks"):
+    if str(p) not in sys.path:
+        sys.path.insert(0, str(p))
+
+SHARED = Path(os.environ.get("CLAWKB_SHARED", ROOT.parent / "shared"))
+DEV_CORPUS = SHARED / "corpus" / "dev.jsonl"
+
+
+@pytest.fixture(scope="session")
+def kb():
+    from kb.signatures import load_kb
+
+    return load_kb(ROOT / "signatures")
+
+
+@pytest.fixture(scope="session")
+def index(kb):
+    return kb.index()
+
+
+@pytest.fixture(scope="session")
+def dev_cases():
+    import json
+
+    if not DEV_CORPUS.exists():
+        pytest.skip(f"dev corpus not found at {DEV_CORPUS}")
+    with open(DEV_CORPUS, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
