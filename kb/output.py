@@ -47,7 +47,7 @@ def text_report(result: dict[str, Any], style: Style) -> str:
     name = result["input"] if result["input"] != "-" else "stdin"
     diags = result["diagnoses"]
     version = result.get("openclaw_version")
-    head = f"{name}: " + (f"{len(diags)} diagnosis" + ("es" if len(diags) != 1 else "") if diags else "no known failure found")
+    head = f"{name}: " + ((f"{len(diags)} diagnoses" if len(diags) != 1 else "1 diagnosis") if diags else "no known failure found")
     if version:
         head += f"  (OpenClaw {version})"
     out.append(style.bold(head))

@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Optional
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader
 
 from .report import fill
 from .signatures import KnowledgeBase, Signature
@@ -27,7 +27,6 @@ def templates_dir() -> Path:
 def environment(directory: Optional[Path] = None) -> Environment:
     return Environment(
         loader=FileSystemLoader(str(directory or templates_dir())),
-        undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=False,
         autoescape=False,

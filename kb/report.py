@@ -36,17 +36,9 @@ def safe_captures(captures: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return out
 
 
-def _context(sig: Signature, values: dict[str, str]) -> dict[str, Any]:
-    names = set(sig.data["evidence"].get("captures", {})) | {"provider", "model", "profile", "version"}
-    ctx: dict[str, Any] = {name: None for name in names}
-    ctx.update(values)
-    return ctx
-
-
 def fill(sig: Signature, text: str, values: dict[str, str]) -> str:
-    ctx = _context(sig, values)
-    try:
-        return _ENV.from_string(text).render(**ctx).strip()
+    try:  # names without a value are undefined: `{% if x %}` is false and `default(...)` applies
+        return _ENV.from_string(text).render(**values).strip()
     except TemplateError as exc:  # a broken template is a signature bug; `clawkb validate` catches it
         return f"{text.strip()}\n\n(template error: {exc})"
 

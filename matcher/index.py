@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 from .masks import mask
 from .model import Capture, Indicator, Rule
 from .normalise import canonical
-from .regex_safety import check_regex
+from .regex_safety import check_regex, required_words
 
 _WORD = re.compile(r"[a-z][a-z0-9_-]{3,}")
 _STOP = frozenset("""
@@ -28,7 +28,7 @@ class CompiledIndicator:
     spec: Indicator
     regex: Optional[re.Pattern[str]]
     needle: str  # phrase (masked canonical) or literal (canonical, unless case-sensitive)
-    anchors: tuple[str, ...]  # lower-case words; a line can only match if it holds one of them
+    anchors: tuple[str, ...]  # lower-case words; a line can only match if it holds one of them (empty: any line)
 
 
 @dataclass(frozen=True)
@@ -50,45 +50,6 @@ class Index:
         raise KeyError(rule_id)
 
 
-def _regex_anchors(pattern: str) -> tuple[str, ...]:
-    """Words that every match of a regex must contain, when they can be read off its top level
-    (the longest literal run outside any group or class). Empty means: no cheap anchor."""
-    # strip escapes of punctuation and look for literal runs that are not inside groups/classes
-    depth = 0
-    runs: list[str] = []
-    cur = []
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\" and i + 1 < len(pattern):
-            nxt = pattern[i + 1]
-            if nxt.isalnum():  # \d \w \s \b ... end the run
-                runs.append("".join(cur)); cur = []
-            elif depth == 0:
-                cur.append(nxt)
-            i += 2
-            continue
-        if c in "([":
-            runs.append("".join(cur)); cur = []
-            depth += 1
-        elif c in ")]":
-            depth = max(depth - 1, 0)
-        elif c == "|" and depth == 0:
-            return ()  # top-level alternation: no single required word
-        elif c in "*?{":
-            if cur:
-                cur.pop()  # the previous char is optional
-            runs.append("".join(cur)); cur = []
-        elif c in ".+^$":
-            runs.append("".join(cur)); cur = []
-        elif depth == 0:
-            cur.append(c)
-        i += 1
-    runs.append("".join(cur))
-    words = [w for run in runs for w in _WORD.findall(run.lower())]
-    return (max(words, key=len),) if words else ()
-
-
 def _phrase_anchors(needle: str) -> tuple[str, ...]:
     words = [w for w in _WORD.findall(needle) if w not in _STOP and "<" not in w]
     return tuple(dict.fromkeys(words))
@@ -99,7 +60,7 @@ def compile_indicator(ind: Indicator) -> CompiledIndicator:
         check_regex(ind.pattern)
         flags = 0 if ind.case_sensitive else re.IGNORECASE
         rx = re.compile(ind.pattern, flags)
-        anchors = () if ind.case_sensitive else _regex_anchors(ind.pattern)
+        anchors = () if ind.case_sensitive else required_words(ind.pattern)
         return CompiledIndicator(ind, rx, "", anchors)
     if ind.kind == "literal":
         needle = ind.pattern if ind.case_sensitive else canonical(ind.pattern)

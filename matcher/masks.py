@@ -23,7 +23,16 @@ MASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# A mask runs only when its trigger test passes (most lines lack most shapes).
+_TRIGGERS = {
+    "ts": lambda t: ":" in t and "-" in t, "date": lambda t: "-" in t, "time": lambda t: ":" in t,
+    "uuid": lambda t: "-" in t, "hash": lambda t: True, "email": lambda t: "@" in t, "url": lambda t: "http" in t,
+    "path": lambda t: "/" in t or "\\" in t, "num": lambda t: True,
+}
+
+
 def mask(text: str) -> str:
     for name, pattern in MASKS:
-        text = pattern.sub(f"<{name}>", text)
+        if _TRIGGERS[name](text):
+            text = pattern.sub(f"<{name}>", text)
     return text

@@ -92,10 +92,19 @@ def fix_mojibake(text: str) -> str:
                 else:
                     return segment
             out.append(b)
-        try:
-            return out.decode("utf-8")
-        except UnicodeDecodeError:
-            return segment
+        attempts = (out, out.replace(b" ", b"\xa0"))  # NBSP (0xa0) is often pasted back as a space
+        for attempt in attempts:
+            try:
+                return attempt.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+        # a byte that cp1252 cannot show (0x81, 0x8d, 0x8f, 0x90, 0x9d) is often lost on the way:
+        # accept a repair that only drops the broken tail of one or two sequences
+        for attempt in attempts:
+            fixed = attempt.decode("utf-8", errors="ignore")
+            if len(attempt) - len(fixed.encode("utf-8")) <= 2 and not _MOJIBAKE.search(fixed):
+                return fixed
+        return segment
 
     # repair maximal runs of characters that cp1252/latin-1 can represent
     return re.sub(r"[^\x00-\x7f]+(?:[\x20-\x7e]{0,2}[^\x00-\x7f]+)*", lambda m: repair(m.group(0)), text)
@@ -183,29 +192,31 @@ def canonical(text: str) -> str:
 # --------------------------------------------------------------------------- line assembly
 
 _RECORD_START = re.compile(
-    r"^\s*(?:\d{4}-\d{2}-\d{2}[T ]\d|\d{1,2}:\d{2}:\d{2}|\[[\w/ .:-]+\]|[A-Z][a-z]{2} \d{1,2} \d\d:|"
-    r"(?:info|warn|error|debug|trace|fatal)\b|[\w-]+-\d+\s+\|)", re.I)
+    r"^(?:\s*(?:\d{4}-\d{2}-\d{2}[T ]\d|\d{1,2}:\d{2}:\d{2}|\[[\w/ .:-]+\]|[A-Z][a-z]{2} \d{1,2} \d\d:|"
+    r"[\w-]+-\d+\s+\|)|(?:info|warn|error|debug|trace|fatal)\b)", re.I)
 _CONTINUATION = re.compile(r"^\s{2,}(?:[a-z][\w.-]*=|error\b|at\s|\()", re.I)
 _KV_LINE = re.compile(r"\b[a-z][\w.-]*=\S", re.I)
 
 
-def _physical_lines(text: str) -> Iterator[tuple[int, str]]:
+def _physical_lines(text: str) -> Iterator[tuple[int, str, bool]]:
+    """(line number, text, is a cut piece of a longer line)."""
     text = text.replace("\r\n", "\n")
     if "\n" not in text and "\r" in text:
         text = text.replace("\r", "\n")
     for no, raw in enumerate(text.split("\n"), start=1):
         for part in raw.split("\r"):
+            cut = len(part) > MAX_LINE
             for start in range(0, max(len(part), 1), MAX_LINE):
-                yield no, part[start : start + MAX_LINE]
+                yield no, part[start : start + MAX_LINE], cut
 
 
 def _clean(raw: str) -> list[str]:
     s = _ANSI.sub("", raw)
     s = _CONTROL.sub("", s)
     s = fix_mojibake(s)
+    s = _QUOTE.sub("", s)
     if _FENCE.match(s):
         return [""]
-    s = _QUOTE.sub("", s)
     s = _HTML_COMMENT.sub("", s)
     s = _maybe_record(s)
     return [piece for part in s.split("\n") for piece in unescape_json_string(part)]
@@ -222,24 +233,25 @@ def _wrap_width(lengths: Iterable[int]) -> int:
 
 def clean_lines(text: str) -> list[tuple[int, str]]:
     """(original line number, cleaned text) pairs, one per logical line, wrapped lines re-joined."""
-    pieces: list[tuple[int, str]] = []
-    for no, raw in _physical_lines(text):
+    pieces: list[tuple[int, str, bool]] = []
+    for no, raw, cut in _physical_lines(text):
         for part in _clean(raw):
-            pieces.append((no, part.rstrip()))
-    width = _wrap_width(len(p) for _, p in pieces)
+            pieces.append((no, part.rstrip(), cut))
+    width = _wrap_width(len(p) for _, p, cut in pieces if not cut)
     out: list[tuple[int, str]] = []
     joinable = False  # the previous logical line may take a continuation
-    for no, part in pieces:
-        if out and part and joinable and not _RECORD_START.match(part):
+    for no, part, cut in pieces:
+        if out and part and joinable and not cut and not _RECORD_START.match(part):
             prev_no, prev = out[-1]
-            if width and len(prev) % width == 0 and len(prev) >= width:
-                out[-1] = (prev_no, prev + part)
-                continue
-            if _CONTINUATION.match(part) and (_RECORD_START.match(prev) or _KV_LINE.search(prev)):
-                out[-1] = (prev_no, prev + " " + part.strip())
-                continue
+            if len(prev) + len(part) < MAX_LINE:
+                if width and len(prev) % width == 0 and len(prev) >= width:
+                    out[-1] = (prev_no, prev + part)
+                    continue
+                if _CONTINUATION.match(part) and (_RECORD_START.match(prev) or _KV_LINE.search(prev)):
+                    out[-1] = (prev_no, prev + " " + part.strip())
+                    continue
         out.append((no, part))
-        joinable = bool(part)
+        joinable = bool(part) and not cut
     return out
 
 

@@ -43,12 +43,26 @@ def _keep(match: re.Match[str], keep: int) -> str:
     return match.group(0)[:keep] + REDACTED
 
 
+# Substrings without which a pattern cannot match: checked first, because most lines hold no secret.
+_TRIGGERS = {
+    "anthropic": ("sk-ant-",), "openrouter": ("sk-or-",), "openai-project": ("sk-",), "openai": ("sk-",),
+    "github": ("gh", "github_pat_"), "slack": ("xox",), "google": ("AIza",), "aws": ("AKIA", "ASIA"),
+    "telegram-bot": (":AA",), "jwt": ("eyJ",), "bearer": ("earer", "oken", "EARER", "OKEN"), "groq": ("gsk_",),
+    "xai": ("xai-",), "hf": ("hf_",),
+}
+_FIELD_TRIGGERS = ("access", "refresh", "token", "key", "secret", "password", "passwd", "authorization",
+                   "Access", "Refresh", "Token", "Key", "Secret", "Password", "Authorization", "KEY", "TOKEN", "SECRET")
+
+
 def redact(text: str) -> str:
     """`text` with every secret-shaped value replaced by its prefix and `[REDACTED]`."""
     if not text:
         return text
-    for _name, pattern, keep in _PATTERNS:
-        text = pattern.sub(lambda m, k=keep: _keep(m, k), text)
+    for name, pattern, keep in _PATTERNS:
+        if any(t in text for t in _TRIGGERS[name]):
+            text = pattern.sub(lambda m, k=keep: _keep(m, k), text)
+    if not any(t in text for t in _FIELD_TRIGGERS):
+        return text
 
     def field(m: re.Match[str]) -> str:
         val = m.group("val")

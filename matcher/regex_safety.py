@@ -1,14 +1,18 @@
-"""Reject regular expressions that can take more than linear time.
+"""Reject regular expressions whose search time is not linear in the input.
 
-Signature regexes run over untrusted input (issue bodies, 1 GB logs) with Python's backtracking engine,
-so each pattern must be one whose running time is linear in the line: no backreferences, no
-lookarounds, and no unbounded repetition over something that itself repeats without bound or can
-match the same text in more than one way (alternation under `*`/`+`). The engine also cuts lines to
-`normalise.MAX_LINE` characters, which bounds what a polynomial pattern could cost anyway.
+Signature regexes run over untrusted input (issue bodies, 1 GB logs) with Python's backtracking
+engine, and `re.search` tries every start position. A pattern is accepted only when the work from
+one start position is bounded by a constant that depends on the pattern alone, which makes the whole
+search linear in the line:
+- no unbounded repetition (`*`, `+`, `{n,}`): write `{0,40}` / `{1,80}` instead;
+- no repetition over something that itself repeats or alternates (`(a{1,9}){1,9}`, `(a|ab){0,9}`);
+- no backreferences, lookarounds or conditionals.
+The engine also cuts lines to `normalise.MAX_LINE` characters.
 """
 from __future__ import annotations
 
 import re
+from typing import Optional
 
 try:  # Python 3.11+
     from re import _constants as sre_constants  # type: ignore[attr-defined]
@@ -37,25 +41,28 @@ def _unbounded(av) -> bool:
     return av[1] == _MAXREPEAT or av[1] > 1000
 
 
-def _walk(items, under_unbounded: bool) -> None:
+def _walk(items, under_repeat: bool) -> None:
     for op, av in items:
         if op in _FORBIDDEN:
             raise UnsafeRegex(f"{_FORBIDDEN[op]} is not allowed (not linear-time)")
         if op in _REPEATS:
             lo, hi, body = av
-            unbounded = _unbounded(av)
-            if unbounded and under_unbounded:
-                raise UnsafeRegex("nested unbounded repetition (e.g. (a+)+) can backtrack exponentially")
-            if unbounded and _has_branch(body):
-                raise UnsafeRegex("alternation under unbounded repetition (e.g. (a|ab)*) can backtrack exponentially")
-            _walk(body, under_unbounded or unbounded)
+            if _unbounded(av):
+                raise UnsafeRegex("unbounded repetition (*, +, {n,}) can scan to the end of the line from every "
+                                  "start position; use a bounded {m,n}")
+            repeats = hi > 1
+            if repeats and under_repeat:
+                raise UnsafeRegex("nested repetition (e.g. (a{1,9}){1,9}) can backtrack exponentially")
+            if repeats and _has_branch(body):
+                raise UnsafeRegex("alternation under repetition (e.g. (a|ab){0,9}) can backtrack exponentially")
+            _walk(body, under_repeat or repeats)
         elif op == sre_constants.SUBPATTERN:
-            _walk(av[-1], under_unbounded)
+            _walk(av[-1], under_repeat)
         elif op == sre_constants.BRANCH:
             for branch in av[1]:
-                _walk(branch, under_unbounded)
+                _walk(branch, under_repeat)
         elif op == getattr(sre_constants, "ATOMIC_GROUP", None):
-            _walk(av, under_unbounded)
+            _walk(av, under_repeat)
 
 
 def _has_branch(items) -> bool:
@@ -70,7 +77,7 @@ def _has_branch(items) -> bool:
 
 
 def check_regex(pattern: str) -> None:
-    """Raise UnsafeRegex (or re.error) unless `pattern` compiles and is linear-time."""
+    """Raise UnsafeRegex (or re.error) unless `pattern` compiles and searches in linear time."""
     re.compile(pattern)
     _walk(sre_parse.parse(pattern), False)
 
@@ -81,3 +88,55 @@ def is_safe(pattern: str) -> bool:
     except (UnsafeRegex, re.error):
         return False
     return True
+
+
+def required_words(pattern: str, min_len: int = 4) -> tuple[str, ...]:
+    """Lower-case words of which every match of `pattern` contains at least one.
+
+    Read off the parsed pattern: a literal run is required as it stands; a group or a repetition with
+    a minimum of one requires what its body requires; an alternation requires one of its branches'
+    words. Of all the requirements of a sequence the most selective is kept (longest shortest word,
+    then fewest words). Empty when nothing can be required (the regex then runs on every line).
+    ASCII words need `min_len` characters, other scripts two.
+    """
+    def words_of(run: str) -> list[str]:
+        return [w for w in re.findall(r"[a-z0-9_=:./()-]+|[^\x00-\x7f\s]+", run.lower())
+                if len(w) >= (min_len if w.isascii() else 2)]
+
+    def better(a: frozenset, b: Optional[frozenset]) -> bool:
+        if b is None:
+            return True
+        return (min(map(len, a)), -len(a)) > (min(map(len, b)), -len(b))
+
+    def req(items) -> Optional[frozenset]:
+        best: Optional[frozenset] = None
+        cur: list[str] = []
+
+        def flush():
+            nonlocal best, cur
+            for w in words_of("".join(cur)):
+                cand = frozenset([w])
+                if better(cand, best):
+                    best = cand
+            cur = []
+
+        for op, av in items:
+            if op == sre_constants.LITERAL:
+                cur.append(chr(av))
+                continue
+            flush()
+            sub = None
+            if op == sre_constants.SUBPATTERN:
+                sub = req(av[-1])
+            elif op in _REPEATS and av[0] >= 1:
+                sub = req(av[2])
+            elif op == sre_constants.BRANCH:
+                parts = [req(b) for b in av[1]]
+                sub = None if any(p is None for p in parts) else frozenset().union(*parts)
+            if sub and better(sub, best):
+                best = sub
+        flush()
+        return best
+
+    found = req(sre_parse.parse(pattern))
+    return tuple(sorted(found)) if found else ()

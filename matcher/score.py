@@ -46,7 +46,7 @@ def indicator_hits(ind: CompiledIndicator, lines: Sequence[Line]) -> list[_Hit]:
         assert ind.regex is not None
         for pos, line in enumerate(lines):
             target = line.text if spec.case_sensitive else line.canon
-            if ind.anchors and ind.anchors[0] not in line.canon:
+            if ind.anchors and not any(a in line.canon for a in ind.anchors):
                 continue
             if ind.regex.search(target):
                 hits.append(_Hit(pos, 1.0))
@@ -62,9 +62,10 @@ def indicator_hits(ind: CompiledIndicator, lines: Sequence[Line]) -> list[_Hit]:
     # so that a phrase split by a wrap or a line break is still found
     needle = ind.needle
     need = max(len(needle) - 2, 1)
+    anchors = ind.anchors
     choices: dict[int, str] = {}
     for pos, line in enumerate(lines):
-        if len(line.masked) >= need:
+        if len(line.masked) >= need and (not anchors or any(a in line.masked for a in anchors)):
             choices[pos] = line.masked
     found = {}
     if choices:
@@ -77,7 +78,9 @@ def indicator_hits(ind: CompiledIndicator, lines: Sequence[Line]) -> list[_Hit]:
         for pos in range(len(lines) - 1):
             a, b = lines[pos].masked, lines[pos + 1].masked
             if len(a) < need and len(a) + len(b) + 1 >= need:
-                pairs[pos] = a + " " + b
+                joined = a + " " + b
+                if not anchors or any(w in joined for w in anchors):
+                    pairs[pos] = joined
         if pairs:
             for _choice, score, pos in process.extract(
                 needle, pairs, scorer=fuzz.partial_ratio, score_cutoff=spec.min_similarity, limit=None
@@ -147,7 +150,11 @@ def _best_window(rule: CompiledRule, hits: dict[str, list[_Hit]]) -> tuple[float
 
 def score_rule(rule: CompiledRule, doc: Document) -> _Scored:
     lines = doc.lines
-    hits = {ind.spec.id: indicator_hits(ind, lines) for ind in rule.indicators}
+    # anchors first: without an anchor hit nothing else can raise the score above zero
+    hits = {ind.spec.id: indicator_hits(ind, lines) for ind in rule.indicators if ind.spec.role == "anchor"}
+    if not any(hits.values()):
+        return _Scored(0.0, {}, hits)
+    hits.update({ind.spec.id: indicator_hits(ind, lines) for ind in rule.indicators if ind.spec.role != "anchor"})
     for ind in rule.indicators:  # sequence evidence: keep only hits after the first hit of `after`
         if ind.spec.after is not None:
             before = hits.get(ind.spec.after) or []

@@ -1,0 +1,141 @@
+"""`clawkb` as users run it: a subprocess, real files, real exit codes."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples" / "gateway-billing-lockout.log"
+
+
+def clawkb(*args, stdin=None, env=None, cwd=None):
+    e = dict(os.environ, **(env or {}))
+    return subprocess.run([sys.executable, "-m", "kb.cli", *map(str, args)], input=stdin, capture_output=True,
+                          env=e, cwd=cwd or ROOT, timeout=300)
+
+
+def records(proc):
+    return [json.loads(l) for l in proc.stdout.decode().splitlines() if l.strip()]
+
+
+def test_json_lines_one_object_per_input_best_first():
+    p = clawkb("match", "--format", "json", SAMPLE)
+    assert p.returncode == 0, p.stderr
+    (rec,) = records(p)
+    assert rec["input"] == str(SAMPLE) and rec["openclaw_version"] == "2026.4.12"
+    first = rec["diagnoses"][0]
+    assert {"id", "title", "confidence", "evidence", "url"} <= set(first)
+    assert first["id"] == "isolated-cron-extra-usage"  # the root cause before the lockout it caused
+    assert all(0 <= d["confidence"] <= 1 for d in rec["diagnoses"])
+    skip = next(d for d in rec["diagnoses"] if d["id"] == "billing-cooldown-skip-generic-error")
+    assert skip["version"]["status"] == "fixed-later" and skip["version"]["fixed_in"] == "2026.4.15"
+    assert skip["url"].endswith("/failures/billing-cooldown-skip-generic-error/")
+
+
+def test_evidence_lines_are_numbered_as_in_the_input():
+    (rec,) = records(clawkb("match", "--format", "json", SAMPLE))
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    for d in rec["diagnoses"]:
+        for e in d["evidence"]:
+            assert e["text"][:40] in lines[e["line"] - 1]
+
+
+def test_stdin_is_dash():
+    p = clawkb("match", "--format", "json", stdin=SAMPLE.read_bytes())
+    assert p.returncode == 0 and records(p)[0]["input"] == "-"
+
+
+def test_nothing_found_exits_1_and_says_what_to_collect():
+    p = clawkb("match", stdin=b"2026-05-01T10:00:00Z [gateway] listening on ws://127.0.0.1:18789\n")
+    assert p.returncode == 1
+    out = p.stdout.decode()
+    assert "no known failure found" in out and "openclaw models status" in out and "openclaw --version" in out
+
+
+def test_near_miss_names_the_closest_signatures():
+    p = clawkb("match", "--format", "json", stdin=b"my cron job has sessionTarget: isolated and fails\n")
+    (rec,) = records(p)
+    assert rec["diagnoses"] == [] and rec["closest"][0]["id"] == "isolated-cron-extra-usage"
+
+
+def test_text_has_no_colour_when_piped_and_markdown_links_the_page():
+    text = clawkb("match", SAMPLE).stdout.decode()
+    assert "\x1b[" not in text and "confidence" in text
+    md = clawkb("match", "--format", "markdown", SAMPLE).stdout.decode()
+    assert "](https://" in md and "/failures/isolated-cron-extra-usage/" in md
+
+
+def test_several_files_and_a_directory(tmp_path):
+    (tmp_path / "a.log").write_bytes(SAMPLE.read_bytes())
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_text("all good\n")
+    (tmp_path / "ignored.png").write_bytes(b"\x89PNG")
+    recs = records(clawkb("match", "--format", "json", tmp_path))
+    assert sorted(Path(r["input"]).name for r in recs) == ["a.log", "b.txt"]
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n  \n", b"\xff\xfe\xfd invalid utf-8 \x80\x81 nothing known"])
+def test_empty_or_invalid_utf8_is_a_clean_no_diagnosis(tmp_path, content):
+    f = tmp_path / "in.log"
+    f.write_bytes(content)
+    p = clawkb("match", f)
+    assert p.returncode == 1 and b"Traceback" not in p.stderr
+
+
+def test_binary_input_is_a_one_line_error(tmp_path):
+    f = tmp_path / "core.bin"
+    f.write_bytes(bytes(range(256)) * 64)
+    p = clawkb("match", f)
+    err = p.stderr.decode().strip()
+    assert p.returncode == 2 and "\n" not in err and "binary" in err and "Traceback" not in err
+
+
+def test_missing_file_is_a_one_line_error():
+    p = clawkb("match", "/nonexistent/openclaw.log")
+    assert p.returncode == 2 and p.stderr.decode().strip() == "clawkb: /nonexistent/openclaw.log: no such file"
+
+
+def test_a_50_mb_line_without_newline(tmp_path):
+    f = tmp_path / "one-line.log"
+    f.write_bytes(b"x" * (50 * 1024 * 1024))
+    p = clawkb("match", "--format", "json", f)
+    assert p.returncode == 1 and records(p)[0]["diagnoses"] == [] and not p.stderr
+
+
+def test_a_malformed_signature_file_is_a_located_one_line_error(tmp_path):
+    for f in (ROOT / "signatures").glob("*.yaml"):
+        (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    bad = tmp_path / "provider-wide-402-proxy.yaml"
+    bad.write_text(bad.read_text(encoding="utf-8").replace("severity: high", "severity: apocalyptic"), encoding="utf-8")
+    for cmd in (["match", SAMPLE], ["validate"], ["list"]):
+        p = clawkb("--signatures", tmp_path, *cmd)
+        err = p.stderr.decode().strip().splitlines()
+        assert p.returncode in (1, 2) and "Traceback" not in p.stderr.decode()
+        assert any("provider-wide-402-proxy.yaml:" in l and "severity" in l for l in err)
+
+
+def test_bad_usage_exits_2():
+    assert clawkb("match", "--min-confidence", "7").returncode == 2
+    assert clawkb("show", "no-such-id").returncode == 2
+
+
+def test_list_show_validate_and_test():
+    assert clawkb("validate").returncode == 0
+    listing = clawkb("list").stdout.decode()
+    assert "stale-billing-disabled-until" in listing
+    show = clawkb("show", "stale-billing-disabled-until").stdout.decode()
+    assert "## Fix" in show and "openclaw models auth login --provider anthropic" in show
+    t = clawkb("test")
+    assert t.returncode == 0 and "0 failed" in t.stdout.decode()
+
+
+def test_no_secret_leaves_the_process(tmp_path):
+    secret = "sk-ant-oat01-" + "Q" * 60
+    f = tmp_path / "leak.log"
+    f.write_text(SAMPLE.read_text(encoding="utf-8") + f"\nanthropic:manual token {secret} has billing issue\n")
+    for fmt in ("json", "text", "markdown"):
+        out = clawkb("match", "--format", fmt, f).stdout.decode()
+        assert secret not in out and "Q" * 20 not in out

@@ -1,0 +1,46 @@
+"""The dev corpus, scored as the project is judged, and the same texts pasted the ways people paste."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import DEV_CORPUS, SHARED
+from matcher import diagnose, normalise
+from variants import TRANSFORMS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.skipif(not (SHARED / "eval" / "score").exists(), reason="../shared/eval/score not present")
+def test_dev_corpus_score_keeps_top1_and_false_positive_targets():
+    cmd = f"{sys.executable} -m kb.cli match --format json"
+    p = subprocess.run([sys.executable, str(SHARED / "eval" / "score"), "--corpus", str(DEV_CORPUS), "--cmd", cmd,
+                        "--min-top1", "0.90", "--max-fp", "0.03", "--show-misses"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
+@pytest.mark.parametrize("variant", sorted(TRANSFORMS))
+def test_pasted_variants_keep_their_diagnosis(variant, dev_cases, index):
+    transform = TRANSFORMS[variant]
+    wrong = []
+    for case in dev_cases:
+        got = [d.id for d in diagnose(normalise(transform(case["text"])), index)]
+        if case["labels"] == ["none"]:
+            if got:
+                wrong.append((case["id"], "false positive", got))
+        elif not got or got[0] not in case["labels"]:
+            wrong.append((case["id"], case["labels"][0], got))
+    assert not wrong, wrong
+
+
+def test_benign_gateway_logs_produce_no_diagnosis(index):
+    import random
+    from benign import benign_log
+
+    for seed in range(3):
+        for form in ("console", "json"):
+            assert diagnose(normalise(benign_log(3000, random.Random(seed), form)), index) == []

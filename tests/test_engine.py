@@ -1,0 +1,71 @@
+"""The matcher as a library: rules in, diagnoses out, no files involved."""
+from matcher import Indicator, Rule, compile_rules, diagnose, normalise
+
+
+def rule(rule_id, *indicators, negatives=(), window=10, explains=()):
+    return Rule(id=rule_id, indicators=tuple(indicators), negatives=tuple(negatives), window=window, explains=explains)
+
+
+BILLING = rule(
+    "billing-skip",
+    Indicator("skip", "regex", r"has billing issue", 0.45),
+    Indicator("generic", "phrase", "Something went wrong while processing your request", 0.4, role="support"),
+    negatives=(Indicator("timeout", "literal", "reason=timeout", 0.9),),
+)
+
+
+def ids(text, *rules, **kw):
+    return [d.id for d in diagnose(normalise(text), compile_rules(rules), **kw)]
+
+
+def test_one_indicator_below_the_threshold_reports_nothing():
+    assert ids("Provider anthropic has billing issue (skipping all models)", BILLING) == []
+
+
+def test_several_indicators_close_together_report_it():
+    text = "Provider anthropic has billing issue (skipping all models)\n⚠️ Something went wrong while processing your request."
+    (d,) = diagnose(normalise(text), compile_rules([BILLING]))
+    assert d.id == "billing-skip" and d.confidence == round(1 - (1 - 0.45) * (1 - 0.4), 4)
+    assert [e.line for e in d.evidence] == [1, 2]
+
+
+def test_the_same_indicators_far_apart_count_less():
+    near = "has billing issue\nSomething went wrong while processing your request"
+    far = "has billing issue\n" + "unrelated line\n" * 50 + "Something went wrong while processing your request"
+    c_near = diagnose(normalise(near), compile_rules([BILLING]), min_confidence=0)[0].confidence
+    c_far = diagnose(normalise(far), compile_rules([BILLING]), min_confidence=0)[0].confidence
+    assert c_far < c_near
+
+
+def test_support_alone_never_diagnoses():
+    assert ids("Something went wrong while processing your request", BILLING, min_confidence=0.01) == []
+
+
+def test_negative_evidence_rules_it_out():
+    text = "has billing issue\nSomething went wrong while processing your request\nreason=timeout"
+    assert ids(text, BILLING) == []
+
+
+def test_fuzzy_phrases_survive_small_differences():
+    text = "has billing issue\nSomething went wrong while procesing you're request!"
+    assert ids(text, BILLING) == ["billing-skip"]
+
+
+def test_sequence_evidence_counts_only_after_its_predecessor():
+    seq = rule("seq", Indicator("fail", "literal", "reason=billing", 0.3, role="support"),
+               Indicator("skip", "literal", "skip_candidate", 0.6, after="fail"))
+    assert ids("reason=billing\nskip_candidate", seq) == ["seq"]
+    assert ids("skip_candidate\nreason=billing", seq) == []
+
+
+def test_a_root_cause_is_ranked_before_what_it_explains():
+    cause = rule("cron-cause", Indicator("cron", "literal", "sessiontarget=isolated", 0.55), explains=("billing-skip",))
+    text = "sessionTarget=isolated\nhas billing issue\nSomething went wrong while processing your request"
+    assert ids(text, BILLING, cause) == ["cron-cause", "billing-skip"]
+
+
+def test_matching_is_deterministic():
+    text = "has billing issue\nSomething went wrong while processing your request"
+    runs = {tuple((d.id, d.confidence, d.evidence) for d in diagnose(normalise(text), compile_rules([BILLING])))
+            for _ in range(5)}
+    assert len(runs) == 1

@@ -1,0 +1,96 @@
+import gzip
+import json
+
+import pytest
+
+from matcher import InputError, decode_bytes, normalise
+from matcher.normalise import fix_mojibake
+
+
+def texts(raw):
+    return [(l.no, l.text) for l in normalise(raw).lines]
+
+
+def test_ansi_colour_and_crlf_are_removed_and_line_numbers_kept():
+    raw = "first\r\n\x1b[31m2026-04-12T18:00:04Z [agent/embedded] error\x1b[0m\r\n"
+    assert texts(raw) == [(1, "first"), (2, "2026-04-12T18:00:04Z [agent/embedded] error")]
+
+
+def test_markdown_fences_and_quotes_go_but_the_lines_inside_stay():
+    raw = "Here:\n\n> ```\n> reason=billing\n> ```\n"
+    assert texts(raw) == [(1, "Here:"), (4, "reason=billing")]
+
+
+def test_file_log_json_record_becomes_a_console_line():
+    rec = {"0": json.dumps({"subsystem": "agent/embedded"}), "1": "embedded run agent end: isError=true",
+           "_meta": {"logLevelName": "ERROR", "date": "2026-05-01T10:00:00.000Z"}, "time": "2026-05-01T10:00:00.000Z"}
+    (line,) = normalise(json.dumps(rec)).lines
+    assert line.text == "2026-05-01T10:00:00.000Z error [agent/embedded] embedded run agent end: isError=true"
+
+
+def test_structured_event_keeps_its_fields_as_key_value():
+    rec = {"event": "model_fallback_decision", "decision": "candidate_failed", "reason": "unknown"}
+    (line,) = normalise(json.dumps(rec)).lines
+    assert "decision=candidate_failed" in line.canon and "reason=unknown" in line.canon
+
+
+def test_pretty_printed_json_pairs_read_as_key_value():
+    (line,) = normalise('  "reason": "unknown",').lines
+    assert line.canon == "reason=unknown,"
+
+
+def test_json_escaped_string_is_split_into_its_lines():
+    raw = '{"error":"first line\\nsecond \\"quoted\\" line"}'
+    assert [l.text for l in normalise(raw).lines][-1] == 'second "quoted" line'
+
+
+@pytest.mark.parametrize("broken, fixed", [
+    ("âš\u00a0ï¸\u008f Something went wrong", "⚠️ Something went wrong"),
+    ("âš ï¸ Something went wrong", "⚠ Something went wrong"),  # NBSP pasted as space, 0x8f lost
+    ("billing â€” top up", "billing — top up"),
+    ("Youâ€™re out of extra usage", "You’re out of extra usage"),
+    ("plain ascii stays", "plain ascii stays"),
+    ("naïve café stays", "naïve café stays"),
+])
+def test_mojibake_is_repaired(broken, fixed):
+    assert fix_mojibake(broken) == fixed
+
+
+def test_terminal_hard_wrap_is_rejoined():
+    line = "2026-04-12T18:02:11.140Z [model-fallback/decision] decision=skip_candidate detail=Provider anthropic has billing issue (skipping all models)"
+    wrapped = "\n".join(line[i:i + 80] for i in range(0, len(line), 80))
+    other = "x" * 80 + "\n" + "y" * 10  # a second wrapped line fixes the width
+    out = normalise(wrapped + "\n" + other).lines
+    assert out[0].text == line and out[0].no == 1
+
+
+def test_indented_continuation_of_a_log_record_is_joined():
+    raw = "cli terminal failure: provider=claude-cli durationMs=191534\n  error=Failed to authenticate. API Error: 401"
+    (line,) = normalise(raw).lines
+    assert line.text.endswith("error=Failed to authenticate. API Error: 401")
+
+
+def test_volatile_values_are_masked_for_comparison_but_kept_for_display():
+    (line,) = normalise("2026-04-12T18:00:04.920Z runId=8d0c55e1-3f2a-4b7e-9a11-0c2d4e6f8a90 durationMs=1547 status 402").lines
+    assert "8d0c55e1" in line.text
+    assert line.masked == "<ts> runid=<uuid> durationms=<num> status 402"
+
+
+def test_gzip_is_read_transparently():
+    assert decode_bytes(gzip.compress("reason=billing\n".encode())) == "reason=billing\n"
+
+
+@pytest.mark.parametrize("data", [b"\x00\x01\x02\x03" * 100, bytes(range(256)) * 4])
+def test_binary_input_is_refused_with_a_one_line_reason(data):
+    with pytest.raises(InputError) as err:
+        decode_bytes(data)
+    assert "\n" not in str(err.value)
+
+
+def test_invalid_utf8_is_read_without_losing_the_rest():
+    assert "reason=billing" in decode_bytes(b"\xff\xfe bad \xc3 bytes then reason=billing")
+
+
+def test_a_huge_line_is_cut_into_bounded_pieces():
+    doc = normalise("a" * 100_000)
+    assert max(len(l.text) for l in doc.lines) <= 8192 and all(l.no == 1 for l in doc.lines)

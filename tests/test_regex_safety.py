@@ -1,0 +1,51 @@
+import re
+import time
+
+import pytest
+
+from matcher import UnsafeRegex, check_regex
+from matcher.regex_safety import required_words
+
+
+@pytest.mark.parametrize("pattern", [
+    r"has billing issue \(skipping all models\)",
+    r"reason=(?:format|unknown)\b[^\n]{0,400}?out of (?:extra )?usage",
+    r"provider=(?P<provider>[\w.-]{1,80})",
+    r"\d{1,9} days?",
+])
+def test_bounded_patterns_pass(pattern):
+    check_regex(pattern)
+
+
+@pytest.mark.parametrize("pattern, why", [
+    (r"[\w-]+:manual", "unbounded"),  # quadratic: every start position scans the whole word
+    (r"a.*b", "unbounded"),
+    (r"(a{1,9}){1,9}$", "nested"),
+    (r"(?:\w{1,9}\s?){0,9}x", "nested"),
+    (r"(a|ab){0,9}c", "alternation"),
+    (r"(\w{1,9})=\1", "backreference"),
+    (r"billing(?=issue)", "lookahead"),
+    (r"(?<!no )billing", "lookahead/lookbehind"),
+])
+def test_backtracking_patterns_are_rejected(pattern, why):
+    with pytest.raises(UnsafeRegex) as err:
+        check_regex(pattern)
+    assert why in str(err.value)
+
+
+def test_an_accepted_pattern_stays_linear_on_hostile_lines():
+    rx = re.compile(r"[\w-]{1,40}:manual\b[^\n]{0,200}claude-cli", re.I)
+    check_regex(rx.pattern)
+    t = time.process_time()
+    rx.search("x" * 200_000)
+    assert time.process_time() - t < 2.0  # a generous bound: the unbounded form takes minutes
+
+
+@pytest.mark.parametrize("pattern, words", [
+    (r"has billing issue \(skipping all models\)", ("(skipping",)),
+    (r"(?:mis-?classif\w{0,9}|classified)\b[^\n]{0,80}\bas", ("classif", "classified")),
+    (r"熔断|持久化", ("持久化", "熔断")),
+    (r"\d{1,9} days?", ()),  # nothing required: the regex runs on every line
+])
+def test_required_words_let_lines_be_skipped_safely(pattern, words):
+    assert required_words(pattern) == words

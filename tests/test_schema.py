@@ -1,0 +1,81 @@
+"""Signature files are validated on load, with errors that name the file, the line and the field."""
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from kb.schema import SIGNATURE_SCHEMA, schema_json
+from kb.signatures import SourceError, load_kb, parse_signature
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = (ROOT / "signatures" / "provider-wide-402-proxy.yaml").read_text(encoding="utf-8")
+
+
+def broken(old, new):
+    assert old in GOOD
+    return GOOD.replace(old, new, 1)
+
+
+def error_of(text, name="provider-wide-402-proxy.yaml"):
+    with pytest.raises(SourceError) as err:
+        parse_signature(text, name)
+    return err.value
+
+
+def line_no(text, needle):
+    return next(i for i, l in enumerate(text.splitlines(), 1) if needle in l)
+
+
+def test_the_exported_schema_is_committed_and_current():
+    committed = (ROOT / "signatures" / "signature.schema.json").read_text(encoding="utf-8")
+    assert committed == schema_json(), "run: clawkb schema > signatures/signature.schema.json"
+    jsonschema.Draft202012Validator.check_schema(SIGNATURE_SCHEMA)
+
+
+def test_unknown_severity_names_line_and_field():
+    text = broken("severity: high", "severity: apocalyptic")
+    e = error_of(text)
+    assert (e.line, e.field) == (line_no(text, "severity:"), "severity") and "apocalyptic" in e.message
+
+
+def test_an_indicator_needs_exactly_one_pattern():
+    text = broken("    - id: aggregator\n      regex:", "    - id: aggregator\n      phrase: litellm\n      regex:")
+    e = error_of(text)
+    assert e.field.startswith("evidence.indicators[") and e.line > 1
+
+
+def test_backtracking_regex_is_refused():
+    text = broken("regex: 'no available auth profile for \\S{1,120}", "regex: '(a+)+no available auth profile for \\S{1,120}")
+    e = error_of(text)
+    assert "regex rejected" in e.message and e.field.endswith(".regex")
+    assert e.line == line_no(text, "(a+)+")
+
+
+def test_bad_version_in_a_range():
+    e = error_of(broken('{introduced: "0"}', '{introduced: "2026.4"}'))
+    assert e.field.startswith("versions.ranges[0].events[0]")
+
+
+def test_id_must_match_file_name():
+    e = error_of(GOOD, "some-other-name.yaml")
+    assert e.field == "id"
+
+
+def test_invalid_yaml_is_located():
+    e = error_of(GOOD + "\nexamples: [unclosed\n")
+    assert e.line > 1 and "invalid YAML" in e.message
+
+
+def test_errors_are_one_line():
+    e = error_of(broken("severity: high", "severity: [1, 2]"))
+    assert "\n" not in str(e)
+
+
+def test_references_between_signatures_must_resolve(tmp_path):
+    for f in (ROOT / "signatures").glob("*.yaml"):
+        (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    p = tmp_path / "provider-wide-402-proxy.yaml"
+    p.write_text(p.read_text(encoding="utf-8").replace("related: [stale-billing-disabled-until", "related: [no-such-failure"), encoding="utf-8")
+    with pytest.raises(SourceError, match="unknown signature 'no-such-failure'"):
+        load_kb(tmp_path)

@@ -1,0 +1,48 @@
+import pytest
+
+from matcher import VersionRange, normalise, parse_version, verdict
+from matcher.versions import VersionError, in_range
+
+
+def test_calendar_versions_order_betas_before_release_and_republishes_after():
+    ordered = ["2026.3.28", "2026.4.7-beta.1", "2026.4.7-beta.2", "2026.4.7", "2026.4.7-1", "2026.4.7-2",
+               "2026.4.8", "2026.4.15", "2026.10.1"]
+    assert sorted(ordered, key=parse_version) == ordered
+
+
+@pytest.mark.parametrize("bad", ["2026.13.1", "26.4.1", "2026.4", "latest", "2026.4.7-beta"])
+def test_not_a_version(bad):
+    with pytest.raises(VersionError):
+        parse_version(bad)
+
+
+def test_osv_range_fixed_is_exclusive_and_last_affected_inclusive():
+    fixed = VersionRange((("introduced", "2026.4.1"), ("fixed", "2026.4.15")))
+    assert in_range("2026.4.1", fixed) and in_range("2026.4.14-2", fixed)
+    assert in_range("2026.4.15-beta.1", fixed)  # a beta of the fixing release comes before it
+    assert not in_range("2026.4.15", fixed) and not in_range("2026.3.31", fixed)
+    last = VersionRange((("introduced", "0"), ("last_affected", "2026.5.7")))
+    assert in_range("2026.5.7", last) and not in_range("2026.5.7-1", last)
+
+
+def test_verdicts_say_what_the_users_version_means():
+    ranges = [VersionRange((("introduced", "2026.4.1"), ("fixed", "2026.4.15")))]
+    assert verdict("2026.4.9", ranges).status == "fixed-later"
+    assert verdict("2026.4.9", ranges).fixed_in == "2026.4.15"
+    assert verdict("2026.5.1", ranges).status == "fixed-before"
+    assert verdict("2026.3.1", ranges).status == "not-introduced"
+    assert verdict("2026.5.1", [VersionRange((("introduced", "0"),))]).status == "affected"
+    assert verdict("2026.5.1", []).status == "unknown"
+
+
+@pytest.mark.parametrize("text, version", [
+    ("🦞 OpenClaw 2026.4.9 (0512059) — I speak fluent bash", "2026.4.9"),
+    ("### OpenClaw version\n\n2026.8.1 (ea80657)\n\n### Operating system", "2026.8.1"),
+    ("- OpenClaw version: `2026.6.5`, build `5181e4f`", "2026.6.5"),
+    ("npm install -g openclaw@2026.3.8", "2026.3.8"),
+    ("Gateway v2026.7.1-2, provider commandcode", "2026.7.1-2"),
+    ("Upgrade 2026.7.1-2 -> 2026.8.1-beta.2 in Docker", None),  # two versions, no label: undecided
+    ("2026-03-17T00:09:56.734+03:00 [diagnostic] lane task error", None),  # a date is not a version
+])
+def test_the_openclaw_version_a_paste_names(text, version):
+    assert normalise(text).openclaw_version == version
