@@ -184,6 +184,82 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Read-only: the conditions behind known failures, found in the local OpenClaw state."""
+    from .remedies.openclaw_state import StateError, detect_version, state_dir
+    from .remedies.repairs import findings
+
+    kb = _kb(args)
+    try:
+        root = state_dir(args.state_dir)
+        found = findings(root)
+        version = detect_version(root)
+    except StateError as exc:
+        print(f"clawkb: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    diags = []
+    for f in found:
+        sig = kb.get(f["id"])
+        rec = {"id": sig.id, "title": sig.title, "summary": sig.summary, "confidence": f["confidence"],
+               "severity": sig.severity, "category": sig.category, "url": sig.url, "evidence": f["evidence"],
+               "evidence_total": len(f["evidence"]), "captures": f["captures"], "upstream_status": sig.versions["status"],
+               "fix_command": f"clawkb fix {sig.id} --state-dir {root}"}
+        if version:
+            from matcher import verdict
+            from .report import verdict_message
+            from matcher.model import Diagnosis
+            try:
+                v = verdict(version, sig.to_rule().affected)
+                rec["version"] = {"openclaw": version, "status": v.status, "fixed_in": v.fixed_in,
+                                  "message": verdict_message(Diagnosis(sig.id, 1.0, (), 0, verdict=v), sig)}
+            except ValueError:
+                pass
+        diags.append(rec)
+    result = {"input": str(root), "openclaw_version": version, "diagnoses": diags}
+    if args.format == "json":
+        output.write(sys.stdout, output.json_line(result))
+    elif args.format == "markdown":
+        output.write(sys.stdout, output.markdown_report(result))
+    else:
+        style = output.Style(sys.stdout)
+        if not diags:
+            output.write(sys.stdout, f"{root}: healthy: no known failure condition in the local state"
+                         + (f" (OpenClaw {version})" if version else ""))
+        else:
+            text = output.text_report(result, style)
+            for d in diags:
+                text += f"\n   repair ({d['id']}): {d['fix_command']}"
+            output.write(sys.stdout, text)
+    return EXIT_FOUND if diags else EXIT_NONE
+
+
+def cmd_fix(args: argparse.Namespace) -> int:
+    """Dry-run (or --apply) the local repair a signature's page recommends."""
+    from .remedies.repairs import FIXES, run
+
+    if args.restore:
+        return run([], args)
+    kb = _kb(args)
+    if args.id is None:
+        raise UsageError("say which failure to fix: clawkb fix ID (see clawkb doctor)")
+    try:
+        kb.get(args.id)
+    except KeyError:
+        raise UsageError(f"no signature {args.id!r} (see `clawkb list`)") from None
+    if args.id not in FIXES:
+        raise UsageError(f"{args.id} has no local repair; its page says what to do: {kb.get(args.id).url}")
+    repairs, note = FIXES[args.id]
+    return run(repairs, args, note=note)
+
+
+def cmd_scripts(args: argparse.Namespace) -> int:
+    from .remedies.bundle import write_scripts
+
+    for p in write_scripts(Path(args.dest)):
+        output.write(sys.stdout, str(p))
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     output.write(sys.stdout, schema_json().rstrip("\n"))
     return 0
@@ -216,6 +292,19 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--min-confidence", type=_confidence, default=0.5)
     t.set_defaults(func=cmd_test)
     sub.add_parser("schema", help="print the signature JSON Schema").set_defaults(func=cmd_schema)
+    d = sub.add_parser("doctor", help="find known failure conditions in the local OpenClaw state (read-only)")
+    d.add_argument("--state-dir", metavar="DIR", help="default: $OPENCLAW_STATE_DIR or ~/.openclaw")
+    d.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    d.set_defaults(func=cmd_doctor)
+    from .remedies.repairs import add_arguments
+
+    f = sub.add_parser("fix", help="repair the local state for a failure (dry run unless --apply)")
+    f.add_argument("id", nargs="?", help="signature id (see clawkb doctor)")
+    add_arguments(f)
+    f.set_defaults(func=cmd_fix)
+    sc = sub.add_parser("scripts", help="write the standalone repair scripts into a folder")
+    sc.add_argument("dest")
+    sc.set_defaults(func=cmd_scripts)
     return p
 
 

@@ -143,6 +143,13 @@ def _check_semantics(sig: Signature) -> None:
             raise SourceError(sig.path, sig.line_of(*where), _field(where), f"after must name another indicator of this signature, not {ind['after']!r}")
     if not any(i.get("role", "anchor") == "anchor" for i in ev["indicators"]):
         raise SourceError(sig.path, sig.line_of("evidence", "indicators"), "evidence.indicators", "needs at least one anchor indicator")
+    from .remedies.repairs import REPAIRS
+
+    for i, step in enumerate(d["fix"]):
+        if step.get("remediation") and step["remediation"] not in REPAIRS:
+            where = ("fix", i, "remediation")
+            raise SourceError(sig.path, sig.line_of(*where), _field(where),
+                              f"unknown repair {step['remediation']!r} (known: {', '.join(REPAIRS)})")
     for name, rx in ev.get("captures", {}).items():
         where = ("evidence", "captures", name)
         try:

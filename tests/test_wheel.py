@@ -27,3 +27,5 @@ def test_installed_wheel_ships_the_signatures(tmp_path):
     assert p.returncode == 0 and json.loads(p.stdout)["diagnoses"]
     assert "site-packages" in subprocess.run([str(py), "-c", "import kb, clawkb_signatures; print(clawkb_signatures.__file__)"],
                                              cwd=elsewhere, capture_output=True, text=True).stdout
+    scripts = subprocess.run([str(clawkb), "scripts", str(tmp_path / "scripts")], cwd=elsewhere, capture_output=True, text=True)
+    assert scripts.returncode == 0 and len(list((tmp_path / "scripts").glob("openclaw-*.py"))) >= 4

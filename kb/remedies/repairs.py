@@ -1,0 +1,414 @@
+"""The repairs behind `clawkb fix` and the standalone scripts, and the checks behind `clawkb doctor`.
+
+Standard library only (Python 3.9+): bundled with openclaw_state.py into one script per repair.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from kb.remedies.openclaw_state import AuthStore, Config, Plan, Ref, StateError, apply, deep  # bundle: inline
+from kb.remedies.openclaw_state import detect_version, fmt_duration, fmt_ms, json_diff  # bundle: inline
+from kb.remedies.openclaw_state import load_auth_stores, load_config, load_cron, now_ms  # bundle: inline
+from kb.remedies.openclaw_state import render_plan, restore, state_dir, version_at_least  # bundle: inline
+
+AGGREGATOR = re.compile(r"litellm|proxy|one-?api|new-?api|aggregat|gateway|router|-cloud\b", re.I)
+OAUTH_KINDS = ("oauth", "token")
+
+
+def provider_of(pid: str, profile: Optional[dict] = None) -> str:
+    if isinstance(profile, dict) and isinstance(profile.get("provider"), str):
+        return profile["provider"]
+    return pid.split(":", 1)[0]
+
+
+def _billing_locked(stats: dict, at: int) -> bool:
+    return stats.get("disabledReason") == "billing" and isinstance(stats.get("disabledUntil"), (int, float)) \
+        and stats["disabledUntil"] > at
+
+
+# --------------------------------------------------------------------------- repairs
+
+def plan_clear_lockout(root: Path, agent: Optional[str] = None, profile: Optional[str] = None,
+                       reasons: tuple = ("billing",), fix: str = "clear-billing-lockout") -> Plan:
+    """Remove only the lockout fields of billing-disabled (or the selected) profiles, in every store."""
+    plan = Plan(fix, root)
+    for store in load_auth_stores(root, agent):
+        for pid, stats in sorted(store.usage.items()):
+            if not isinstance(stats, dict) or (profile and pid != profile):
+                continue
+            state = plan.doc(store.state_ref, store.state)
+            s = state["usageStats"][pid]
+            cleared = []
+            if "billing" in reasons and (s.get("disabledReason") == "billing" or (profile and "disabledUntil" in s
+                                                                                 and s.get("disabledReason") in (None, "billing"))):
+                for f in ("disabledUntil", "disabledReason"):
+                    if f in s:
+                        del s[f]
+                        cleared.append(f)
+            for reason in reasons:
+                if reason != "billing" and s.get("cooldownReason") == reason:
+                    for f in ("cooldownUntil", "cooldownReason", "cooldownModel"):
+                        if f in s:
+                            del s[f]
+                            cleared.append(f)
+                counts = s.get("failureCounts")
+                if isinstance(counts, dict) and reason in counts and (cleared or profile):
+                    n = counts.pop(reason)
+                    cleared.append(f"failureCounts.{reason}")
+                    if isinstance(s.get("errorCount"), int) and isinstance(n, int):
+                        s["errorCount"] = max(0, s["errorCount"] - n)
+            if cleared:
+                plan.describe(store.state_ref, f"{store.agent}: {pid}: clear {', '.join(cleared)}")
+    if not plan.empty:
+        providers = sorted({provider_of(pid) for ch in plan.changes for pid in
+                            (ch.before.get("usageStats") or {}) if (ch.before.get("usageStats") or {}).get(pid) !=
+                            (ch.after.get("usageStats") or {}).get(pid)})
+        version = detect_version(root)
+        if version_at_least(version, "2026.3.13") is not False:
+            for p in providers:
+                plan.notes.append(f"the supported way, on OpenClaw 2026.3.13 and later: "
+                                  f"openclaw models auth login --provider {p} (clears every lockout of {p})")
+    return plan
+
+
+def _model_runs_embedded(model: str, cfg: Config) -> bool:
+    """Whether an Anthropic model runs in the embedded (direct HTTP) runner rather than the Claude CLI."""
+    if not model.startswith("anthropic/"):
+        return False
+    per_model = cfg.get("agents", "defaults", "models", default={}) or {}
+    entry = per_model.get(model) if isinstance(per_model, dict) else None
+    runtime = (entry or {}).get("agentRuntime", {}) if isinstance(entry, dict) else {}
+    return not (isinstance(runtime, dict) and runtime.get("id") == "claude-cli")
+
+
+def _job_model(job: dict, cfg: Config) -> str:
+    payload = job.get("payload") if isinstance(job.get("payload"), dict) else {}
+    model = payload.get("model") or cfg.get("agents", "defaults", "model", "primary", default="") or ""
+    if isinstance(cfg.get("agents", "defaults", "model"), str):
+        model = payload.get("model") or cfg.get("agents", "defaults", "model")
+    return model if isinstance(model, str) else ""
+
+
+def isolated_anthropic_jobs(root: Path, cfg: Config) -> List[dict]:
+    cron = load_cron(root, cfg)
+    if cron is None:
+        return []
+    return [j for j in cron.jobs if isinstance(j, dict) and j.get("sessionTarget") == "isolated"
+            and j.get("enabled", True) and _model_runs_embedded(_job_model(j, cfg), cfg)]
+
+
+def plan_move_cron(root: Path, job_ids: Optional[List[str]] = None) -> Plan:
+    """Isolated cron jobs whose model runs on Anthropic through the embedded runner -> main session."""
+    plan = Plan("move-isolated-cron-to-main", root)
+    cfg = load_config(root)
+    cron = load_cron(root, cfg)
+    if cron is None:
+        return plan
+    targets = [j for j in isolated_anthropic_jobs(root, cfg) if not job_ids or str(j.get("id")) in job_ids]
+    if not targets:
+        return plan
+
+    def to_main(job: dict) -> dict:
+        new = deep(job)
+        payload = new.get("payload") if isinstance(new.get("payload"), dict) else {}
+        new["sessionTarget"] = "main"
+        if payload.get("kind") == "agentTurn":
+            new["payload"] = {"kind": "systemEvent", "text": payload.get("message", "")}
+        return new
+
+    if cron.layout == "json":
+        doc = plan.doc(cron.ref, cron.doc)
+        for i, job in enumerate(doc["jobs"]):
+            if any(job.get("id") == t.get("id") for t in targets):
+                doc["jobs"][i] = to_main(job)
+                plan.describe(cron.ref, f"cron job {job.get('name') or job.get('id')}: isolated -> main (systemEvent)")
+    else:
+        before = {str(t.get("id")): t for t in targets}
+        after = {k: to_main(v) for k, v in before.items()}
+        rows = {k: cron.rows[k] for k in before}
+
+        def run(con: sqlite3.Connection) -> None:
+            for job_id, (store_key, row_id) in rows.items():
+                cur = con.execute("SELECT job_json FROM cron_jobs WHERE job_id = ?" + (" AND store_key = ?" if store_key is not None else ""),
+                                  (row_id,) + ((store_key,) if store_key is not None else ())).fetchone()
+                if cur is None or json.loads(cur[0]) != before[job_id]:
+                    raise StateError(f"{cron.ref.path}: cron job {job_id} changed while clawkb was reading it; run again")
+                new = after[job_id]
+                con.execute(
+                    "UPDATE cron_jobs SET job_json = ?, session_target = 'main', payload_kind = ?, payload_message = ?, "
+                    "payload_model = NULL, updated_at = ? WHERE job_id = ?" + (" AND store_key = ?" if store_key is not None else ""),
+                    (json.dumps(new, ensure_ascii=False), new["payload"].get("kind"), new["payload"].get("text"),
+                     now_ms(), row_id) + ((store_key,) if store_key is not None else ()))
+
+        plan.sql(cron.ref, before, after, f"{len(after)} cron job(s): isolated -> main (systemEvent)", run)
+    plan.notes.append("main jobs run in the agent's main session (its Claude CLI runtime); the alternative is "
+                      'agents.defaults.models["anthropic/<model>"].agentRuntime.id = "claude-cli"')
+    return plan
+
+
+def stale_profiles(root: Path) -> List[dict]:
+    """Profiles that fail next to a healthy profile of the same provider."""
+    at = now_ms()
+    found = []
+    for store in load_auth_stores(root):
+        by_provider: Dict[str, List[str]] = {}
+        for pid, prof in store.profiles.items():
+            by_provider.setdefault(provider_of(pid, prof), []).append(pid)
+        for provider, pids in by_provider.items():
+            if len(pids) < 2:
+                continue
+            status = {pid: _profile_problem(store, pid, at) for pid in pids}
+            healthy = [p for p, prob in status.items() if prob is None]
+            for pid, prob in status.items():
+                if prob and healthy:
+                    found.append({"agent": store.agent, "provider": provider, "profile": pid, "problem": prob,
+                                  "healthy": healthy, "store": store})
+    return found
+
+
+def _profile_problem(store: AuthStore, pid: str, at: int) -> Optional[str]:
+    prof = store.profiles.get(pid) or {}
+    stats = store.usage.get(pid) or {}
+    exp = prof.get("expires")
+    if prof.get("type") in OAUTH_KINDS and isinstance(exp, (int, float)) and 0 < exp < at and prof.get("type") == "token":
+        return f"token expired {fmt_ms(exp)}"
+    if isinstance(stats.get("disabledUntil"), (int, float)) and stats["disabledUntil"] > at:
+        return f"disabled ({stats.get('disabledReason', '?')}) until {fmt_ms(stats['disabledUntil'])}"
+    return None
+
+
+def plan_remove_profile(root: Path, profile: Optional[str], agent: Optional[str] = None) -> Plan:
+    plan = Plan("remove-stale-profile", root)
+    targets = {profile} if profile else {s["profile"] for s in stale_profiles(root) if not agent or s["agent"] == agent}
+    if not targets:
+        return plan
+    for store in load_auth_stores(root, agent):
+        for pid in sorted(targets):
+            if pid not in store.profiles and pid not in store.usage:
+                continue
+            provider = provider_of(pid, store.profiles.get(pid))
+            sdoc = plan.doc(store.store_ref, store.store)
+            if pid in sdoc.get("profiles", {}):
+                del sdoc["profiles"][pid]
+                plan.describe(store.store_ref, f"{store.agent}: remove profile {pid}")
+            st = plan.doc(store.state_ref, store.state)
+            if pid in st.get("usageStats", {}):
+                del st["usageStats"][pid]
+                plan.describe(store.state_ref, f"{store.agent}: remove usageStats of {pid}")
+            order = st.get("order", {}).get(provider)
+            if isinstance(order, list) and pid in order:
+                order.remove(pid)
+                plan.describe(store.state_ref, f"{store.agent}: remove {pid} from order.{provider}")
+            if isinstance(st.get("lastGood"), dict) and st["lastGood"].get(provider) == pid:
+                del st["lastGood"][provider]
+    cfg = load_config(root)
+    if cfg.exists:
+        new = deep(cfg.data)
+        auth = new.get("auth") if isinstance(new.get("auth"), dict) else {}
+        for pid in targets:
+            provider = pid.split(":", 1)[0]
+            if isinstance(auth.get("profiles"), dict) and pid in auth["profiles"]:
+                del auth["profiles"][pid]
+            if isinstance(auth.get("order"), dict) and isinstance(auth["order"].get(provider), list) and pid in auth["order"][provider]:
+                auth["order"][provider].remove(pid)
+        if new != cfg.data:
+            if cfg.strict_json:
+                plan.doc(Ref(cfg.path), cfg.data).update(new)
+                plan.describe(Ref(cfg.path), "remove the profile from auth.profiles / auth.order")
+            else:
+                plan.manual.append(("openclaw.json is JSON5 (comments kept by editing it yourself)",
+                                    json_diff(cfg.data, new, "openclaw.json")))
+    return plan
+
+
+def plan_split_proxy(root: Path) -> Plan:
+    """The configuration change that gives each upstream group behind an aggregator its own provider."""
+    plan = Plan("split-proxy-provider", root)
+    cfg = load_config(root)
+    providers = cfg.get("models", "providers", default={}) or {}
+    new = deep(cfg.data)
+    changed = False
+    for pid, prov in (providers.items() if isinstance(providers, dict) else []):
+        if not isinstance(prov, dict) or not (AGGREGATOR.search(pid) or AGGREGATOR.search(str(prov.get("baseUrl", "")))):
+            continue
+        models = prov.get("models") if isinstance(prov.get("models"), list) else []
+        groups: Dict[str, list] = {}
+        for m in models:
+            mid = m.get("id") if isinstance(m, dict) else m
+            if isinstance(mid, str):
+                groups.setdefault(re.split(r"[/:]", mid, 1)[0] if re.search(r"[/:]", mid) else mid.split("-")[0], []).append(m)
+        if len(groups) < 2:
+            continue
+        del new["models"]["providers"][pid]
+        rename: Dict[str, str] = {}
+        for g, ms in sorted(groups.items()):
+            gid = f"{pid}-{re.sub(r'[^a-z0-9]+', '-', g.lower()).strip('-')}"
+            new["models"]["providers"][gid] = dict(deep(prov), models=deep(ms))
+            for m in ms:
+                mid = m.get("id") if isinstance(m, dict) else m
+                rename[f"{pid}/{mid}"] = f"{gid}/{mid}"
+        text = json.dumps(new)
+        for old, repl in rename.items():
+            text = text.replace(json.dumps(old), json.dumps(repl))
+        new = json.loads(text)
+        changed = True
+    if changed:
+        plan.manual.append(("one OpenClaw provider per upstream group, so a 402 disables only its own profile",
+                            json_diff(cfg.data, new, "openclaw.json")))
+    else:
+        plan.notes.append("no aggregator provider with several upstream groups found in openclaw.json; "
+                          "split it by hand: one provider entry per upstream (same baseUrl and key, different id)")
+    return plan
+
+
+# --------------------------------------------------------------------------- checks (doctor)
+
+def findings(root: Path) -> List[Dict[str, Any]]:
+    """Conditions behind the seed signatures, found in the local state (read-only)."""
+    at = now_ms()
+    out: List[Dict[str, Any]] = []
+    stores = load_auth_stores(root)
+    cfg = load_config(root)
+    for store in stores:
+        for pid, stats in sorted(store.usage.items()):
+            if isinstance(stats, dict) and _billing_locked(stats, at):
+                since = stats.get("lastFailureAt")
+                left = stats["disabledUntil"] - at
+                out.append(_finding("stale-billing-disabled-until", 0.8, store,
+                                    f"usageStats[{pid}]: disabledReason billing, disabledUntil {fmt_ms(stats['disabledUntil'])} "
+                                    f"({fmt_duration(left)} from now)" + (f", since {fmt_ms(since)}" if since else ""),
+                                    {"provider": provider_of(pid, store.profiles.get(pid)), "profile": pid}, root))
+                providers = [provider_of(p, pr) for p, pr in store.profiles.items()]
+                prov = provider_of(pid, store.profiles.get(pid))
+                if (AGGREGATOR.search(prov) or AGGREGATOR.search(str(cfg.get("models", "providers", prov, "baseUrl", default="")))) \
+                        and providers.count(prov) <= 1:
+                    out.append(_finding("provider-wide-402-proxy", 0.7, store,
+                                        f"{pid} is the only profile of aggregator provider {prov} and is disabled for billing: "
+                                        "every model behind it is skipped", {"provider": prov, "profile": pid}, root))
+    for s in stale_profiles(root):
+        out.append(_finding("stale-oauth-profile-poisons-provider", 0.75, s["store"],
+                            f"{s['profile']}: {s['problem']}, next to healthy {', '.join(s['healthy'])} of {s['provider']}",
+                            {"provider": s["provider"], "stale_profile": s["profile"], "healthy_profile": s["healthy"][0]}, root))
+    for job in isolated_anthropic_jobs(root, cfg):
+        out.append({"id": "isolated-cron-extra-usage", "confidence": 0.6,
+                    "evidence": [{"line": 0, "file": "cron", "text": f"cron job {job.get('name') or job.get('id')}: "
+                                  f"sessionTarget isolated, model {_job_model(job, cfg)} runs in the embedded runner "
+                                  "(direct HTTP: billed to Extra Usage on Claude subscriptions)"}],
+                    "captures": {"job": [str(job.get("id"))]}})
+    return _merge(out)
+
+
+def _finding(sig: str, conf: float, store: AuthStore, text: str, caps: Dict[str, str], root: Path) -> Dict[str, Any]:
+    return {"id": sig, "confidence": conf,
+            "evidence": [{"line": 0, "file": store.state_ref.label(root), "text": f"agent {store.agent}: {text}"}],
+            "captures": {k: [v] for k, v in caps.items()}}
+
+
+def _merge(items: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    merged: Dict[str, Dict[str, Any]] = {}
+    for it in items:
+        m = merged.get(it["id"])
+        if m is None:
+            merged[it["id"]] = it
+            continue
+        m["evidence"].extend(it["evidence"])
+        m["confidence"] = max(m["confidence"], it["confidence"])
+        for k, v in it["captures"].items():
+            m["captures"].setdefault(k, [])
+            m["captures"][k] += [x for x in v if x not in m["captures"][k]]
+    return sorted(merged.values(), key=lambda d: -d["confidence"])
+
+
+# --------------------------------------------------------------------------- command line (clawkb fix and the scripts)
+
+FIXES = {
+    # signature id -> (repairs run, in order; version note)
+    "stale-billing-disabled-until": (["clear-billing-lockout"], None),
+    "billing-cooldown-skip-generic-error": (["clear-billing-lockout"], ("2026.4.15", "the chat shows the billing message instead of the generic error")),
+    "billing-misclassified-as-format": (["clear-format-cooldown"], ("2026.4.7", "Anthropic's extra-usage texts are classified as billing")),
+    "isolated-cron-extra-usage": (["move-isolated-cron-to-main", "clear-billing-lockout"], None),
+    "provider-wide-402-proxy": (["split-proxy-provider", "clear-billing-lockout"], None),
+    "stale-oauth-profile-poisons-provider": (["remove-stale-profile"], None),
+}
+REPAIRS = ["clear-billing-lockout", "clear-format-cooldown", "move-isolated-cron-to-main", "remove-stale-profile",
+           "split-proxy-provider"]
+
+
+def build_plan(repair: str, root: Path, args: argparse.Namespace) -> Plan:
+    if repair == "clear-billing-lockout":
+        return plan_clear_lockout(root, args.agent, args.profile)
+    if repair == "clear-format-cooldown":
+        return plan_clear_lockout(root, args.agent, args.profile, reasons=("format",), fix="clear-format-cooldown")
+    if repair == "move-isolated-cron-to-main":
+        return plan_move_cron(root, args.job)
+    if repair == "remove-stale-profile":
+        return plan_remove_profile(root, args.profile, args.agent)
+    if repair == "split-proxy-provider":
+        return plan_split_proxy(root)
+    raise StateError(f"unknown repair {repair!r}")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--state-dir", metavar="DIR", help="OpenClaw state directory (default: $OPENCLAW_STATE_DIR or ~/.openclaw)")
+    p.add_argument("--apply", action="store_true", help="write the changes (default: show them only)")
+    p.add_argument("--force", action="store_true", help="apply even while the gateway is running")
+    p.add_argument("--agent", metavar="NAME", help="only this agent ('shared' for the shared store)")
+    p.add_argument("--profile", metavar="ID", help="only this auth profile (e.g. anthropic:manual)")
+    p.add_argument("--job", action="append", metavar="ID", help="only this cron job (repeatable)")
+    p.add_argument("--restore", metavar="BACKUP", help="put a backup made by an earlier --apply back")
+
+
+def run(repairs: List[str], args: argparse.Namespace, out=sys.stdout, note: Optional[tuple] = None) -> int:
+    """Dry run or apply the repairs; 0 done or nothing to do, 2 refused (nothing changed)."""
+    try:
+        if args.restore:
+            restored = restore(Path(args.restore).expanduser())
+            print(f"restored {len(restored)} file(s) from {args.restore}: {', '.join(restored)}", file=out)
+            return 0
+        root = state_dir(args.state_dir)
+        version = detect_version(root)
+        if note:
+            fixed_in, what = note
+            if version and version_at_least(version, fixed_in):
+                print(f"OpenClaw {version} already has the upstream fix ({fixed_in}: {what}); clearing what is left.", file=out)
+            else:
+                print(f"Upstream fix: OpenClaw {fixed_in} ({what}); upgrade"
+                      + (f" from {version}" if version else "") + ". Clearing the lockout it left:", file=out)
+        any_change = False
+        for repair in repairs:
+            plan = build_plan(repair, root, args)
+            if plan.empty and not plan.manual:
+                print(f"{repair}: nothing to do", file=out)
+                for n in plan.notes:
+                    print(f"  note: {n}", file=out)
+                continue
+            any_change = True
+            print(f"{repair}: {'applying' if args.apply else 'would change (dry run; --apply to write)'}", file=out)
+            text = render_plan(plan)
+            if text:
+                print(text, file=out)
+            for n in plan.notes:
+                print(f"  note: {n}", file=out)
+            if args.apply and not plan.empty:
+                dest = apply(plan, force=args.force)
+                print(f"  done; backup: {dest} (undo: --restore {dest})", file=out)
+        if not any_change:
+            print("nothing to do: the state is already as the fix leaves it", file=out)
+        return 0
+    except StateError as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
+
+
+def script_main(repair: str, argv: Optional[List[str]] = None) -> int:
+    """Entry point of the standalone script for one repair."""
+    p = argparse.ArgumentParser(prog=f"{repair}.py", description=f"OpenClaw state repair: {repair} "
+                                "(dry run unless --apply; backup first; atomic writes).")
+    add_arguments(p)
+    return run([repair], p.parse_args(argv))

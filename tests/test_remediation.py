@@ -1,0 +1,317 @@
+"""`clawkb doctor` and `clawkb fix` on real-shaped state trees of every layout."""
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from state_trees import LAYOUTS, SECRETS, build, snapshot
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_WITH_STATE = {"stale-billing-disabled-until", "provider-wide-402-proxy", "stale-oauth-profile-poisons-provider",
+                   "isolated-cron-extra-usage"}
+
+
+def clawkb(*args, env=None):
+    e = dict(os.environ, CLAWKB_ASSUME_GATEWAY="", **(env or {}))
+    return subprocess.run([sys.executable, "-m", "kb.cli", *map(str, args)], capture_output=True, text=True, env=e,
+                          cwd=ROOT, timeout=120)
+
+
+def no_secret(text):
+    for s in SECRETS.values():
+        assert s not in text and s[14:40] not in text
+
+
+@pytest.fixture(params=LAYOUTS)
+def broken(request, tmp_path):
+    return build(tmp_path / "openclaw", request.param)
+
+
+@pytest.fixture(params=LAYOUTS)
+def healthy(request, tmp_path):
+    return build(tmp_path / "openclaw", request.param, broken=False)
+
+
+def doctor(state):
+    p = clawkb("doctor", "--state-dir", state, "--format", "json")
+    return p, (json.loads(p.stdout) if p.stdout.strip() else None)
+
+
+def test_doctor_finds_every_seed_condition_in_every_layout(broken):
+    p, rec = doctor(broken)
+    assert p.returncode == 0, p.stderr
+    assert rec["input"] == str(broken) and rec["openclaw_version"]
+    assert {d["id"] for d in rec["diagnoses"]} == SEED_WITH_STATE
+    lock = next(d for d in rec["diagnoses"] if d["id"] == "stale-billing-disabled-until")
+    assert any("from now" in e["text"] and "since" in e["text"] for e in lock["evidence"])
+    no_secret(p.stdout + p.stderr)
+
+
+def test_doctor_is_silent_on_healthy_state(healthy):
+    p, rec = doctor(healthy)
+    assert p.returncode == 1 and rec["diagnoses"] == []
+    assert "healthy" in clawkb("doctor", "--state-dir", healthy).stdout
+
+
+def test_doctor_never_writes(broken):
+    before = snapshot(broken)
+    doctor(broken)
+    assert snapshot(broken) == before
+
+
+def test_fix_dry_run_shows_a_masked_diff_and_changes_nothing(broken):
+    before = snapshot(broken)
+    p = clawkb("fix", "stale-billing-disabled-until", "--state-dir", broken)
+    assert p.returncode == 0, p.stderr
+    assert "dry run" in p.stdout and '-      "disabledReason": "billing"' in p.stdout
+    assert "openclaw models auth login --provider anthropic" in p.stdout
+    no_secret(p.stdout)
+    assert snapshot(broken) == before
+
+
+@pytest.mark.parametrize("sig", sorted(SEED_WITH_STATE - {"provider-wide-402-proxy"}))
+def test_fix_repairs_and_a_second_run_has_nothing_to_do(broken, sig):
+    p = clawkb("fix", sig, "--state-dir", broken, "--apply")
+    assert p.returncode == 0, p.stderr + p.stdout
+    assert "backup:" in p.stdout
+    no_secret(p.stdout)
+    _, rec = doctor(broken)
+    assert sig not in {d["id"] for d in rec["diagnoses"]}
+    again = clawkb("fix", sig, "--state-dir", broken, "--apply")
+    assert again.returncode == 0 and "nothing to do" in again.stdout
+
+
+def test_clearing_billing_keeps_every_other_field(tmp_path):
+    state = build(tmp_path / "s", "split")
+    clawkb("fix", "stale-billing-disabled-until", "--state-dir", state, "--apply")
+    stats = json.loads((state / "agents/main/agent/auth-state.json").read_text())["usageStats"]["anthropic:default"]
+    assert "disabledUntil" not in stats and "disabledReason" not in stats
+    assert stats["failureCounts"] == {"rate_limit": 1} and stats["errorCount"] == 1
+    assert stats["cooldownReason"] == "rate_limit" and "lastFailureAt" in stats
+
+
+def test_json_writes_keep_mode(tmp_path):
+    state = build(tmp_path / "s", "split")
+    f = state / "agents/main/agent/auth-state.json"
+    f.chmod(0o640)
+    clawkb("fix", "stale-billing-disabled-until", "--state-dir", state, "--apply")
+    assert f.stat().st_mode & 0o777 == 0o640
+
+
+def test_isolated_cron_moves_to_main_in_sqlite_rows_too(tmp_path):
+    state = build(tmp_path / "s", "sqlite")
+    assert clawkb("fix", "isolated-cron-extra-usage", "--state-dir", state, "--apply").returncode == 0
+    con = sqlite3.connect(state / "state" / "openclaw.sqlite")
+    rows = dict(con.execute("SELECT job_id, session_target || ' ' || payload_kind FROM cron_jobs"))
+    job = json.loads(con.execute("SELECT job_json FROM cron_jobs WHERE job_id='7f3a91c2'").fetchone()[0])
+    assert rows == {"7f3a91c2": "main systemEvent", "a1b2c3d4": "isolated agentTurn"}  # the OpenAI job stays
+    assert job["sessionTarget"] == "main" and job["payload"] == {"kind": "systemEvent", "text": "Summarise yesterday's inbox"}
+
+
+def test_stale_profile_is_removed_from_store_order_and_config(tmp_path):
+    state = build(tmp_path / "s", "split")
+    p = clawkb("fix", "stale-oauth-profile-poisons-provider", "--state-dir", state, "--apply")
+    assert p.returncode == 0, p.stderr
+    store = json.loads((state / "agents/main/agent/auth-profiles.json").read_text())
+    st = json.loads((state / "agents/main/agent/auth-state.json").read_text())
+    cfg = json.loads((state / "openclaw.json").read_text())
+    assert "anthropic:manual" not in store["profiles"] and "anthropic:claude-cli" in store["profiles"]
+    assert "anthropic:manual" not in st["order"]["anthropic"]
+    assert "anthropic:manual" not in cfg["auth"]["profiles"] and "anthropic:manual" not in cfg["auth"]["order"]["anthropic"]
+
+
+def test_json5_config_is_left_for_the_user_with_a_diff(tmp_path):
+    state = build(tmp_path / "s", "split", json5=True)
+    before = (state / "openclaw.json").read_bytes()
+    p = clawkb("fix", "stale-oauth-profile-poisons-provider", "--state-dir", state, "--apply")
+    assert p.returncode == 0 and "review and apply by hand" in p.stdout
+    assert (state / "openclaw.json").read_bytes() == before
+    no_secret(p.stdout)
+
+
+def test_provider_wide_402_prints_the_config_split_and_clears_the_lockout(tmp_path):
+    state = build(tmp_path / "s", "split")
+    p = clawkb("fix", "provider-wide-402-proxy", "--state-dir", state, "--apply")
+    assert p.returncode == 0, p.stderr
+    assert '"litellm-nanogpt"' in p.stdout and '"litellm-deepseek"' in p.stdout
+    assert "litellm-nanogpt/nanogpt/kimi-k2.5" in p.stdout  # fallbacks rewritten in the proposal
+    assert json.loads((state / "openclaw.json").read_text())["models"]["providers"].keys() == {"litellm"}  # not applied
+    no_secret(p.stdout)
+
+
+def test_fixed_upstream_bugs_name_the_fixing_version(tmp_path):
+    state = build(tmp_path / "s", "legacy")
+    p = clawkb("fix", "billing-cooldown-skip-generic-error", "--state-dir", state)
+    assert "2026.4.15" in p.stdout and "upgrade from 2026.4.5" in p.stdout
+
+
+def test_restore_puts_the_backup_back(broken):
+    before = snapshot(broken)
+    p = clawkb("fix", "stale-billing-disabled-until", "--state-dir", broken, "--apply")
+    backup_dir = p.stdout.split("undo: --restore ")[1].split(")")[0]
+    assert snapshot(broken) != before
+    assert SECRETS["api"][14:30] not in backup_dir
+    r = clawkb("fix", "--restore", backup_dir)
+    assert r.returncode == 0, r.stderr
+    assert snapshot(broken) == before
+
+
+def test_backups_are_private_and_named_without_secrets(tmp_path):
+    state = build(tmp_path / "s", "split")
+    clawkb("fix", "stale-oauth-profile-poisons-provider", "--state-dir", state, "--apply")
+    (backup,) = (state / ".clawkb-backups").iterdir()
+    assert backup.stat().st_mode & 0o777 == 0o700
+    for f in backup.rglob("*"):
+        no_secret(str(f))
+
+
+# --------------------------------------------------------------------------- fault injection
+
+def test_crash_between_write_and_rename_leaves_the_original(tmp_path, monkeypatch):
+    from kb.remedies import openclaw_state as st
+    from kb.remedies.repairs import plan_clear_lockout
+
+    state = build(tmp_path / "s", "split")
+    before = snapshot(state)
+    monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
+
+    def crash(src, dst):
+        raise OSError("simulated power loss before rename")
+
+    monkeypatch.setattr(st.os, "replace", crash)
+    with pytest.raises(st.StateError, match="every file is as it was"):
+        st.apply(plan_clear_lockout(state))
+    assert snapshot(state) == before
+    assert not list(state.rglob("*.clawkb-tmp"))
+
+
+def test_failure_halfway_puts_back_what_was_written(tmp_path, monkeypatch):
+    from kb.remedies import openclaw_state as st
+    from kb.remedies.repairs import plan_remove_profile
+
+    state = build(tmp_path / "s", "split")
+    before = snapshot(state)
+    monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
+    real = st.atomic_write_json
+    calls = []
+
+    def second_write_fails(path, data):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        real(path, data)
+
+    monkeypatch.setattr(st, "atomic_write_json", second_write_fails)
+    with pytest.raises(st.StateError):
+        st.apply(plan_remove_profile(state, "anthropic:manual"))
+    monkeypatch.setattr(st, "atomic_write_json", real)
+    assert snapshot(state) == before
+
+
+def test_a_locked_database_is_a_clear_error_and_no_change(tmp_path, monkeypatch):
+    state = build(tmp_path / "s", "sqlite")
+    monkeypatch.setattr("kb.remedies.openclaw_state.BUSY_TIMEOUT_S", 0.2)
+    db = state / "agents/main/agent/openclaw-agent.sqlite"
+    from kb.remedies import openclaw_state as st
+    from kb.remedies.repairs import plan_clear_lockout
+    monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
+    holder = sqlite3.connect(db, isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")  # locked before clawkb reads
+        with pytest.raises(st.StateError, match="locked by another process"):
+            st.apply(plan_clear_lockout(state))
+        holder.execute("ROLLBACK")
+        plan = plan_clear_lockout(state)
+        holder.execute("BEGIN IMMEDIATE")  # a writer takes the lock after clawkb has read
+        holder.execute("UPDATE schema_meta SET updated_at = updated_at")
+        with pytest.raises(st.StateError, match="locked by another process"):
+            st.apply(plan)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    stats = json.loads(sqlite3.connect(db).execute("SELECT state_json FROM auth_profile_state").fetchone()[0])
+    assert stats["usageStats"]["anthropic:default"]["disabledReason"] == "billing"
+
+
+def test_truncated_json_is_refused_untouched(tmp_path):
+    state = build(tmp_path / "s", "split")
+    f = state / "agents/main/agent/auth-state.json"
+    f.write_text(f.read_text()[:200])
+    before = snapshot(state)
+    for cmd in (["doctor", "--state-dir", state], ["fix", "stale-billing-disabled-until", "--state-dir", state, "--apply"]):
+        p = clawkb(*cmd)
+        assert p.returncode == 2 and "not valid JSON" in p.stderr and "Traceback" not in p.stderr
+    assert snapshot(state) == before
+
+
+def test_unknown_layout_is_refused(tmp_path):
+    state = build(tmp_path / "s", "split")
+    (state / "agents/main/agent/auth-state.json").write_text(json.dumps({"usageStats": ["not", "a", "map"]}))
+    p = clawkb("fix", "stale-billing-disabled-until", "--state-dir", state)
+    assert p.returncode == 2 and "unknown layout" in p.stderr
+
+
+def test_a_running_gateway_is_detected_and_respected(tmp_path):
+    state = build(tmp_path / "s", "split")
+    before = snapshot(state)
+    gw = subprocess.Popen(["bash", "-c", "exec -a openclaw-gateway sleep 30"])
+    try:
+        time.sleep(0.3)
+        e = dict(os.environ)
+        e.pop("CLAWKB_ASSUME_GATEWAY", None)
+        p = subprocess.run([sys.executable, "-m", "kb.cli", "fix", "stale-billing-disabled-until", "--state-dir",
+                            str(state), "--apply"], capture_output=True, text=True, env=e, cwd=ROOT)
+        assert p.returncode == 2 and "gateway is running" in p.stderr and f"pid {gw.pid}" in p.stderr
+        assert snapshot(state) == before
+        forced = subprocess.run([sys.executable, "-m", "kb.cli", "fix", "stale-billing-disabled-until", "--state-dir",
+                                 str(state), "--apply", "--force"], capture_output=True, text=True, env=e, cwd=ROOT)
+        assert forced.returncode == 0 and snapshot(state) != before
+    finally:
+        gw.kill()
+        gw.wait()
+
+
+def test_missing_state_dir_is_one_line():
+    p = clawkb("doctor", "--state-dir", "/nonexistent/.openclaw")
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1
+
+
+# --------------------------------------------------------------------------- standalone scripts
+
+def test_standalone_script_runs_on_the_system_python_with_the_same_result(tmp_path):
+    from kb.remedies.bundle import build_script
+
+    script = tmp_path / "openclaw-clear-billing-lockout.py"
+    script.write_text(build_script("clear-billing-lockout"))
+    a = build(tmp_path / "a", "shared")
+    b = build(tmp_path / "b", "shared")
+    env = dict(os.environ, CLAWKB_ASSUME_GATEWAY="")
+    # a python without clawkb or its dependencies on the path: the standard library only
+    p = subprocess.run([sys.executable, "-I", "-S", str(script), "--state-dir", str(a), "--apply"],
+                       capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert clawkb("fix", "stale-billing-disabled-until", "--state-dir", b, "--apply").returncode == 0
+    strip = lambda snap: {k: v for k, v in snap.items() if not k.endswith(".sqlite")}
+    assert strip(snapshot(a)) == strip(snapshot(b))
+    for db in ("agents/main/agent/openclaw-agent.sqlite", "agents/ken/agent/openclaw-agent.sqlite"):
+        sa = json.loads(sqlite3.connect(a / db).execute("SELECT state_json FROM auth_profile_state").fetchone()[0])
+        sb = json.loads(sqlite3.connect(b / db).execute("SELECT state_json FROM auth_profile_state").fetchone()[0])
+        shape = lambda st: {pid: sorted(v) for pid, v in st["usageStats"].items()}
+        assert shape(sa) == shape(sb) and "disabledReason" not in sa["usageStats"]["anthropic:default"]
+    no_secret(p.stdout)
+
+
+def test_every_repair_has_a_script_that_compiles_for_python_39(tmp_path):
+    import ast
+    from kb.remedies.bundle import build_script
+    from kb.remedies.repairs import REPAIRS
+
+    for r in REPAIRS:
+        src = build_script(r)
+        ast.parse(src, feature_version=(3, 9))
+        assert "import matcher" not in src and "from kb" not in src
