@@ -74,7 +74,7 @@ def signature_markdown(sig: Signature, kb: KnowledgeBase, *, for_terminal: bool 
     related = []
     for rid in sig.data.get("related", []):
         other = kb.get(rid)
-        href = other.url if for_terminal else f"{link_prefix}{rid}/"
+        href = other.url if for_terminal else f"{link_prefix}{rid}.md"
         related.append({"title": other.title, "href": href, "id": rid})
     return env.get_template("signature.md.j2").render(
         sig=sig.data | {"url": sig.url},

@@ -1,0 +1,183 @@
+"""The troubleshooting site: built strict from the signatures, checked as files and in a real browser."""
+import functools
+import html.parser
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+
+from kb.pages import signature_markdown
+from kb.signatures import SITE_URL
+from matcher.redact import find_secrets
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(os.environ.get("CLAWKB_ARTIFACTS", ROOT / "artifacts"))
+SITE_PATH = urlparse(SITE_URL).path
+SEARCHES = {
+    "has billing issue": "billing-cooldown-skip-generic-error",
+    "out of extra usage": "isolated-cron-extra-usage",
+    "No available auth profile": "provider-wide-402-proxy",
+    "disabledUntil": "stale-billing-disabled-until",
+}
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    p = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)], cwd=ROOT,
+                       capture_output=True, text=True, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"), timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    return out
+
+
+def test_every_signature_has_a_page_at_its_stable_url(site, kb):
+    for sig in kb.signatures:
+        page = site / "failures" / sig.id / "index.html"
+        assert page.exists(), sig.id
+        text = page.read_text(encoding="utf-8")
+        assert sig.title.replace('"', "&quot;") in text or sig.title in text
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert all(f"failures/{s.id}/" in index for s in kb.signatures)
+
+
+def test_tag_pages_and_the_how_to_add_page(site):
+    for facet in ("providers", "components", "categories"):
+        assert (site / "tags" / facet / "index.html").exists()
+    assert "Adding a signature" in (site / "signature-format" / "index.html").read_text(encoding="utf-8")
+
+
+def test_remediation_scripts_are_served_and_runnable(site):
+    scripts = sorted((site / "scripts").glob("openclaw-*.py"))
+    assert len(scripts) >= 4
+    p = subprocess.run([sys.executable, "-I", str(scripts[0]), "--help"], capture_output=True, text=True)
+    assert p.returncode == 0 and "--apply" in p.stdout
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links = []
+
+    def handle_starttag(self, tag, attrs):
+        for k, v in attrs:
+            if k in ("href", "src") and v:
+                self.links.append(v)
+
+
+def test_every_internal_link_resolves(site):
+    broken = []
+    for page in site.rglob("*.html"):
+        parser = _Links()
+        parser.feed(page.read_text(encoding="utf-8"))
+        base = "/" + page.relative_to(site).as_posix()
+        for link in parser.links:
+            u = urlparse(link)
+            if u.scheme or link.startswith(("#", "mailto:", "//")):
+                continue
+            target = urlparse(urljoin(base, link)).path
+            if target.startswith(SITE_PATH):  # absolute links (404.html) carry the deployment path
+                target = "/" + target[len(SITE_PATH):]
+            path = site / target.lstrip("/")
+            if not (path.is_file() or (path / "index.html").is_file()):
+                broken.append((str(page.relative_to(site)), link))
+    assert not broken, broken[:20]
+
+
+def test_no_page_shows_a_secret_shaped_string(site):
+    for page in list(site.rglob("*.html")) + [site / "search" / "search_index.json"]:
+        assert not find_secrets(page.read_text(encoding="utf-8")), page
+
+
+def test_show_and_the_page_say_the_same_things(kb):
+    for sig in kb.signatures:
+        page = signature_markdown(sig, kb)
+        shown = signature_markdown(sig, kb, for_terminal=True)
+        for text in [sig.title, *sig.symptoms, *(s["title"] for s in sig.fix), *(r["url"] for r in sig.references)]:
+            text = text.split("{{")[0].strip()
+            assert text in page and text in shown, (sig.id, text)
+
+
+# --------------------------------------------------------------------------- in a real browser
+
+@pytest.fixture(scope="session")
+def server(site):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.RequestHandlerClass.log_message = lambda *a, **k: None
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing in CI: .ci/run installs Debian's chromium package")
+        pytest.skip("Chromium not installed (apt-get install chromium)")
+    playwright = pytest.importorskip("playwright.sync_api") if not os.environ.get("CI") else __import__("playwright.sync_api").sync_api
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def _page(browser, errors):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    ctx.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = ctx.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page
+
+
+def test_a_signature_page_renders_with_steps_and_a_working_copy_button(browser, server, kb):
+    errors: list = []
+    page = _page(browser, errors)
+    sig = kb.get("stale-billing-disabled-until")
+    page.goto(f"{server}/failures/{sig.id}/")
+    page.wait_for_load_state("networkidle")
+    assert page.inner_text("h1").strip().rstrip("¶").strip() == sig.title
+    fix = page.locator("h2#fix + ol > li")
+    assert fix.count() == len(sig.fix)
+    page.locator("details summary", has_text="openclaw-clear-billing-lockout.py").first.click()
+    script_block = page.locator("div.highlight", has=page.locator("span.filename", has_text="openclaw-clear-billing-lockout.py"))
+    assert script_block.count() == 1
+    script_block.hover()
+    script_block.locator("button[data-md-type=copy], button.md-clipboard").first.click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("#!/usr/bin/env python3") and "def script_main" in copied
+    download = page.locator("a.md-button[download]")
+    assert download.first.get_attribute("href").endswith("openclaw-clear-billing-lockout.py")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("h2#fix").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"{sig.id}.png"))
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("query, expected", sorted(SEARCHES.items()))
+def test_searching_an_error_message_lands_on_the_right_page(browser, server, query, expected):
+    errors: list = []
+    page = _page(browser, errors)
+    page.goto(server + "/")
+    page.wait_for_load_state("networkidle")
+    page.click("input.md-search__input")
+    page.type("input.md-search__input", query, delay=15)
+    page.wait_for_selector(".md-search-result__item", timeout=15000)
+    page.wait_for_timeout(500)
+    first = page.locator(".md-search-result__item > a").first
+    assert f"/failures/{expected}/" in first.get_attribute("href")
+    first.click()
+    page.wait_for_load_state("networkidle")
+    assert f"/failures/{expected}/" in page.url
+    assert not errors, errors
