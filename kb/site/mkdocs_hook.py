@@ -21,7 +21,7 @@ def _root(config) -> Path:
 def on_files(files: Files, config) -> Files:
     root = _root(config)
     os.environ.setdefault("CLAWKB_TEMPLATES", str(root / "site_templates"))
-    kb = load_kb(root / "signatures")
+    kb = load_kb(os.environ.get("CLAWKB_SIGNATURES") or root / "signatures")
     for path, content in pages(kb):
         existing = files.get_file_from_path(path)
         if existing is not None:
@@ -32,6 +32,6 @@ def on_files(files: Files, config) -> Files:
 
 def on_serve(server, config, builder):
     root = _root(config)
-    for d in ("signatures", "site_templates"):
-        server.watch(str(root / d))
+    for d in (os.environ.get("CLAWKB_SIGNATURES") or root / "signatures", root / "site_templates"):
+        server.watch(str(d))
     return server
