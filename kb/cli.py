@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -260,6 +261,66 @@ def cmd_scripts(args: argparse.Namespace) -> int:
     return 0
 
 
+def _env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def cmd_gh_comment(args: argparse.Namespace) -> int:
+    """The Action's step: diagnose the issue of the event and keep one comment up to date."""
+    from .gh import GitHubError, run_event
+
+    token = os.environ.get("GITHUB_TOKEN") or ""
+    if not token:
+        raise UsageError("GITHUB_TOKEN is not set")
+    min_conf = _confidence(os.environ.get("CLAWKB_MIN_CONFIDENCE") or str(args.min_confidence))
+    kb = _kb(args)
+    try:
+        plan, comment_id = run_event(
+            args.event, args.repo, token, kb, min_confidence=min_conf,
+            labels=args.labels or _env_flag("CLAWKB_LABELS"),
+            comment_on_no_match=args.comment_on_no_match or _env_flag("CLAWKB_COMMENT_ON_NO_MATCH"),
+            site_url=(os.environ.get("CLAWKB_SITE_URL") or args.site_url or "").rstrip("/") + "/",
+            base_url=args.api_url, pace=not os.environ.get("CLAWKB_NO_PACING"))
+    except (GitHubError, OSError, ValueError) as exc:
+        print(f"clawkb: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    what = plan.skipped or ("updated" if plan.writes else "unchanged")
+    output.write(sys.stdout, f"issue #{plan.issue}: {', '.join(plan.ids) or 'no known failure'} ({what})")
+    gh_out = os.environ.get("GITHUB_OUTPUT")
+    if gh_out:
+        with open(gh_out, "a", encoding="utf-8") as fh:
+            fh.write(f"ids={json.dumps(plan.ids)}\n")
+            fh.write(f"comment-id={comment_id or ''}\n")
+    return 0
+
+
+def cmd_gh_backfill(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from .gh import GitHubError, backfill
+
+    token = os.environ.get("GITHUB_TOKEN") or ""
+    if not token:
+        raise UsageError("GITHUB_TOKEN is not set")
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since).replace(tzinfo=timezone.utc)
+        except ValueError:
+            raise UsageError(f"--since: not a date (YYYY-MM-DD): {args.since!r}") from None
+    try:
+        counts = backfill(args.repo, token, _kb(args), state=args.state, since=since, dry_run=args.dry_run,
+                          min_confidence=args.min_confidence, labels=args.labels,
+                          site_url=(args.site_url or "").rstrip("/") + "/", base_url=args.api_url,
+                          pace=not os.environ.get("CLAWKB_NO_PACING"))
+    except GitHubError as exc:
+        print(f"clawkb: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    output.write(sys.stdout, " ".join(f"{k}={v}" for k, v in counts.items()) + (" (dry run)" if args.dry_run else ""))
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     output.write(sys.stdout, schema_json().rstrip("\n"))
     return 0
@@ -302,6 +363,27 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("id", nargs="?", help="signature id (see clawkb doctor)")
     add_arguments(f)
     f.set_defaults(func=cmd_fix)
+    from .signatures import SITE_URL
+
+    g = sub.add_parser("gh", help="GitHub: diagnose issues and keep one comment up to date")
+    gsub = g.add_subparsers(dest="gh_command", metavar="ACTION", required=True)
+    gc = gsub.add_parser("comment", help="handle one issues / issue_comment event (the Action runs this)")
+    gc.add_argument("--event", required=True, metavar="PATH", help="the event payload file ($GITHUB_EVENT_PATH)")
+    gc.add_argument("--repo", required=True, metavar="OWNER/NAME")
+    gb = gsub.add_parser("backfill", help="diagnose existing issues in batch")
+    gb.add_argument("--repo", required=True, metavar="OWNER/NAME")
+    gb.add_argument("--state", choices=("open", "closed", "all"), default="open")
+    gb.add_argument("--since", metavar="DATE", help="only issues updated since (YYYY-MM-DD)")
+    gb.add_argument("--dry-run", action="store_true", help="say what would be posted, post nothing")
+    for sp in (gc, gb):
+        sp.add_argument("--min-confidence", type=_confidence, default=0.5)
+        sp.add_argument("--labels", action="store_true", help="add/remove clawkb:<id> labels")
+        sp.add_argument("--site-url", default=SITE_URL)
+        sp.add_argument("--api-url", help="GitHub API URL (default $GITHUB_API_URL or api.github.com)")
+    gc.add_argument("--comment-on-no-match", action="store_true")
+    gc.set_defaults(func=cmd_gh_comment)
+    gb.set_defaults(func=cmd_gh_backfill)
+
     sc = sub.add_parser("scripts", help="write the standalone repair scripts into a folder")
     sc.add_argument("dest")
     sc.set_defaults(func=cmd_scripts)

@@ -189,7 +189,11 @@ class KnowledgeBase:
         return [s.id for s in self.signatures]
 
     def index(self) -> Index:
-        return compile_rules([s.to_rule() for s in self.signatures])
+        """The compiled rules (compiled once per knowledge base)."""
+        cached = self.__dict__.get("_index")
+        if cached is None:
+            cached = self.__dict__["_index"] = compile_rules([s.to_rule() for s in self.signatures])
+        return cached
 
 
 def load_kb(directory: Optional[os.PathLike | str] = None) -> KnowledgeBase:

@@ -1,0 +1,242 @@
+"""The GitHub Action against a loopback fake of the REST API: one comment per issue, kept current."""
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("github")
+
+from fake_github import FakeGitHub  # noqa: E402
+from kb.gh import MAX_BODY, backfill, ids_in, run_event  # noqa: E402
+from matcher.redact import find_secrets  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+BILLING = (ROOT / "examples" / "gateway-billing-lockout.log").read_text(encoding="utf-8")
+LITELLM = ("We run LiteLLM in front of NanoGPT, Z.ai and DeepSeek. One upstream returned 402 Insufficient Balance and "
+           "the entire provider was disabled:\n```\nFailoverError: No available auth profile for litellm "
+           "(all in cooldown or unavailable).\n```")
+KEY = "sk-ant-api03-" + "K" * 80
+
+
+@pytest.fixture
+def gh():
+    fake = FakeGitHub()
+    yield fake
+    fake.close()
+
+
+def run(gh, tmp_path, event, **kw):
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(event))
+    opts = dict(min_confidence=0.5, labels=False, comment_on_no_match=False, site_url="https://clawkb.example/")
+    opts.update(kw)
+    return run_event(str(path), "acme/gateway", "ghs_test", kb_(), base_url=gh.url, pace=False, **opts)
+
+
+_KB = []
+
+
+def kb_():
+    if not _KB:
+        from kb.signatures import load_kb
+        _KB.append(load_kb(ROOT / "signatures"))
+    return _KB[0]
+
+
+def ours(gh, n):
+    return [c for c in gh.comments[n] if ids_in(c["body"]) is not None]
+
+
+def test_first_run_posts_one_comment_with_the_ids_in_its_marker(gh, tmp_path):
+    gh.add_issue(7, "Telegram says something went wrong", f"Log:\n```\n{BILLING}\n```")
+    plan, cid = run(gh, tmp_path, gh.event("opened", 7))
+    (c,) = ours(gh, 7)
+    assert cid == c["id"] and plan.ids[0] == "isolated-cron-extra-usage"
+    assert ids_in(c["body"]) == plan.ids
+    assert "https://clawkb.example/failures/isolated-cron-extra-usage/" in c["body"]
+    assert "upgrade to 2026.4.15" in c["body"]  # the version verdict
+    assert [r[0] for r in gh.writes()] == ["POST"]
+
+
+def test_rerun_with_no_change_writes_nothing(gh, tmp_path):
+    gh.add_issue(7, "t", BILLING)
+    run(gh, tmp_path, gh.event("opened", 7))
+    before = len(gh.writes())
+    plan, _ = run(gh, tmp_path, gh.event("opened", 7))
+    assert not plan.writes and len(gh.writes()) == before
+
+
+def test_an_edit_that_changes_the_diagnosis_updates_the_same_comment(gh, tmp_path):
+    gh.add_issue(7, "t", BILLING)
+    _, cid = run(gh, tmp_path, gh.event("opened", 7))
+    gh.issues[7]["body"] = LITELLM
+    plan, cid2 = run(gh, tmp_path, gh.event("edited", 7))
+    assert cid2 == cid and plan.ids == ["provider-wide-402-proxy"]
+    (c,) = ours(gh, 7)
+    assert ids_in(c["body"]) == ["provider-wide-402-proxy"] and gh.writes()[-1][0] == "PATCH"
+
+
+def test_an_edit_that_removes_it_says_so_once(gh, tmp_path):
+    gh.add_issue(7, "t", LITELLM)
+    run(gh, tmp_path, gh.event("opened", 7))
+    gh.issues[7]["body"] = "Never mind, it was my firewall."
+    run(gh, tmp_path, gh.event("edited", 7))
+    (c,) = ours(gh, 7)
+    assert "no longer applies" in c["body"] and "provider-wide-402-proxy" in c["body"]
+    n = len(gh.writes())
+    run(gh, tmp_path, gh.event("edited", 7))
+    assert len(gh.writes()) == n
+
+
+def test_a_new_comment_with_the_log_adds_the_diagnosis(gh, tmp_path):
+    gh.add_issue(8, "Bot stopped answering", "It just stopped. Any idea?")
+    plan, _ = run(gh, tmp_path, gh.event("opened", 8))
+    assert plan.ids == [] and not gh.writes()
+    comment = gh.add_comment(8, LITELLM)
+    plan, _ = run(gh, tmp_path, gh.event("created", 8, comment=comment))
+    assert plan.ids == ["provider-wide-402-proxy"] and len(ours(gh, 8)) == 1
+
+
+def test_no_match_note_only_when_asked(gh, tmp_path):
+    gh.add_issue(9, "Question", "How do I set up Slack?")
+    run(gh, tmp_path, gh.event("opened", 9))
+    assert not gh.writes()
+    run(gh, tmp_path, gh.event("opened", 9), comment_on_no_match=True)
+    (c,) = ours(gh, 9)
+    assert "openclaw models status" in c["body"]
+
+
+def test_issues_and_comments_from_bots_are_skipped(gh, tmp_path):
+    gh.add_issue(10, "Dependency update", BILLING, user={"login": "renovate[bot]", "id": 3, "type": "Bot"})
+    plan, _ = run(gh, tmp_path, gh.event("opened", 10))
+    assert plan.skipped and gh.requests == []
+    gh.add_issue(11, "t", "hello")
+    bot_comment = gh.add_comment(11, BILLING, user={"login": "clawsweeper[bot]", "id": 4, "type": "Bot"})
+    plan, _ = run(gh, tmp_path, gh.event("created", 11, comment=bot_comment))
+    assert plan.skipped and gh.requests == []
+
+
+def test_other_bots_comments_and_labels_are_never_touched(gh, tmp_path):
+    gh.add_issue(12, "t", LITELLM, labels=["clawsweeper:needs-info", "bug"])
+    theirs = gh.add_comment(12, "Triage: needs info", user={"login": "clawsweeper[bot]", "id": 4, "type": "Bot"})
+    quoted = gh.add_comment(12, "I copied this: <!-- clawkb:diagnosis {\"v\":1,\"ids\":[]} -->")
+    run(gh, tmp_path, gh.event("opened", 12), labels=True)
+    gh.issues[12]["body"] = "solved"
+    run(gh, tmp_path, gh.event("edited", 12), labels=True)
+    bodies = {c["id"]: c["body"] for c in gh.comments[12]}
+    assert bodies[theirs["id"]] == "Triage: needs info" and quoted["id"] in bodies
+    assert {l["name"] for l in gh.issues[12]["labels"]} == {"clawsweeper:needs-info", "bug"}
+    touched = [r[1] for r in gh.writes()]
+    assert not any(str(theirs["id"]) in t or str(quoted["id"]) in t or "clawsweeper" in t for t in touched)
+
+
+def test_labels_follow_the_diagnosis(gh, tmp_path):
+    gh.add_issue(13, "t", LITELLM)
+    run(gh, tmp_path, gh.event("opened", 13), labels=True)
+    assert "clawkb:provider-wide-402-proxy" in [l["name"] for l in gh.issues[13]["labels"]]
+    gh.issues[13]["body"] = "fixed"
+    run(gh, tmp_path, gh.event("edited", 13), labels=True)
+    assert [l["name"] for l in gh.issues[13]["labels"]] == []
+
+
+@pytest.mark.parametrize("hostile", [
+    "${{ github.token }} $(curl evil) `rm -rf /`",
+    "<script>alert(1)</script><img src=x onerror=alert(1)>",
+    "@everyone @openclaw/maintainers please look",
+    "```\n````\n~~~~\n</details>",
+])
+def test_hostile_text_cannot_inject_ping_or_break_out(gh, tmp_path, hostile):
+    body = f"{hostile}\n{LITELLM}\n{hostile}\nFailoverError: No available auth profile for litellm {hostile}"
+    gh.add_issue(14, hostile[:60], body)
+    run(gh, tmp_path, gh.event("opened", 14))
+    (c,) = ours(gh, 14)
+    text = c["body"]
+    # everything from the issue is inside fenced code: outside the fences none of it appears
+    outside = re.sub(r"(?ms)^(`{3,})text\n.*?^\1$", "", text)
+    for piece in ("<script>", "onerror", "@everyone", "@openclaw", "${{", "$(curl"):
+        assert piece not in outside, piece
+
+
+def test_a_1_mb_paste_and_a_leaked_key(gh, tmp_path):
+    noise = "\n".join(f"2026-05-01T10:{i % 60:02d}:00Z [gateway] heartbeat ok {i} key={KEY}" for i in range(9000))
+    body = noise + "\n" + LITELLM + f"\nAuthorization: Bearer {KEY}\n" + noise
+    assert len(body) > 1_000_000
+    gh.add_issue(15, "huge", body)
+    run(gh, tmp_path, gh.event("opened", 15))
+    (c,) = ours(gh, 15)
+    assert len(c["body"]) < MAX_BODY and KEY not in c["body"] and not find_secrets(c["body"])
+    assert not [r for r in gh.requests if r[2] and len(json.dumps(r[2])) > MAX_BODY]
+
+
+def test_secondary_rate_limit_and_5xx_are_retried(gh, tmp_path):
+    gh.add_issue(16, "t", LITELLM)
+    gh.fail_next = [("GET", 502), ("POST", 403)]
+    plan, cid = run(gh, tmp_path, gh.event("opened", 16))
+    assert cid and len(ours(gh, 16)) == 1
+    assert [r[0] for r in gh.requests].count("POST") == 2
+
+
+def test_pagination_finds_our_comment_on_a_later_page(gh, tmp_path):
+    gh.add_issue(17, "t", LITELLM)
+    run(gh, tmp_path, gh.event("opened", 17))
+    for i in range(150):
+        gh.add_comment(17, f"+1 same here {i}")
+    gh.comments[17].append(gh.comments[17].pop(0))  # our comment now sits on page 2
+    plan, _ = run(gh, tmp_path, gh.event("opened", 17))
+    assert not plan.writes and len(ours(gh, 17)) == 1
+
+
+def test_duplicates_from_a_retried_post_are_folded_into_one(gh, tmp_path):
+    gh.add_issue(18, "t", LITELLM)
+    run(gh, tmp_path, gh.event("opened", 18))
+    first = ours(gh, 18)[0]
+    gh.add_comment(18, first["body"], user={"login": "github-actions[bot]", "id": 41898282, "type": "Bot"})
+    run(gh, tmp_path, gh.event("edited", 18))
+    assert [c["id"] for c in ours(gh, 18)] == [first["id"]]
+
+
+def test_backfill_of_1000_issues_respects_the_single_comment_rule(gh, tmp_path):
+    for n in range(1, 1001):
+        gh.add_issue(n, f"issue {n}", LITELLM if n % 10 == 0 else f"question {n} about slack setup")
+    out = tmp_path / "out.txt"
+    with open(out, "w") as fh:
+        dry = backfill("acme/gateway", "ghs_test", kb_(), dry_run=True, base_url=gh.url, pace=False, out=fh)
+    assert dry["issues"] == 1000 and dry["diagnosed"] == 100 and not gh.writes()
+    with open(out, "w") as fh:
+        real = backfill("acme/gateway", "ghs_test", kb_(), base_url=gh.url, pace=False, out=fh)
+    assert real["written"] == 100 and sum(len(ours(gh, n)) for n in gh.issues) == 100
+    n_writes = len(gh.writes())
+    with open(out, "w") as fh:
+        again = backfill("acme/gateway", "ghs_test", kb_(), base_url=gh.url, pace=False, out=fh)
+    assert again["written"] == 0 and len(gh.writes()) == n_writes
+
+
+def test_the_cli_step_writes_the_action_outputs(gh, tmp_path):
+    gh.add_issue(19, "t", LITELLM)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(gh.event("opened", 19)))
+    out = tmp_path / "gh_output"
+    env = dict(os.environ, GITHUB_TOKEN="ghs_test", GITHUB_OUTPUT=str(out), CLAWKB_LABELS="true",
+               CLAWKB_NO_PACING="1", CLAWKB_MIN_CONFIDENCE="0.5")
+    p = subprocess.run([sys.executable, "-m", "kb.cli", "gh", "comment", "--event", str(event), "--repo", "acme/gateway",
+                        "--api-url", gh.url], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert p.returncode == 0, p.stderr
+    lines = dict(l.split("=", 1) for l in out.read_text().splitlines())
+    assert json.loads(lines["ids"]) == ["provider-wide-402-proxy"] and lines["comment-id"] == str(ours(gh, 19)[0]["id"])
+    assert "clawkb:provider-wide-402-proxy" in [l["name"] for l in gh.issues[19]["labels"]]
+
+
+def test_a_failing_api_is_a_clear_error(gh, tmp_path):
+    gh.add_issue(20, "t", LITELLM)
+    event = tmp_path / "event.json"
+    ev = gh.event("opened", 20)
+    ev["issue"]["number"] = 404
+    event.write_text(json.dumps(ev))
+    env = dict(os.environ, GITHUB_TOKEN="ghs_test", CLAWKB_NO_PACING="1")
+    p = subprocess.run([sys.executable, "-m", "kb.cli", "gh", "comment", "--event", str(event), "--repo", "acme/gateway",
+                        "--api-url", gh.url], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert p.returncode == 2 and "404" in p.stderr and "Traceback" not in p.stderr
