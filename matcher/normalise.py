@@ -152,7 +152,7 @@ def render_record(obj: dict) -> str:
         if isinstance(v, str) and v not in messages:
             messages.append(v)
     for k, v in obj.items():
-        if k.isdigit() or k.lower() in _META_KEYS or k in _MESSAGE_KEYS or k == "subsystem":
+        if k.isdigit() or k.lower() in _META_KEYS or k == "subsystem" or (k in _MESSAGE_KEYS and isinstance(v, str)):
             continue
         if isinstance(v, (str, int, float, bool)) or v is None:
             fields.append(f"{k}={v}")

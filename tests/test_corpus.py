@@ -17,8 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.skipif(not (SHARED / "eval" / "score").exists(), reason="../shared/eval/score not present")
 def test_dev_corpus_score_keeps_top1_and_false_positive_targets():
     cmd = f"{sys.executable} -m kb.cli match --format json"
+    families = [p.stem for p in (ROOT / "signatures").glob("*.yaml")]
     p = subprocess.run([sys.executable, str(SHARED / "eval" / "score"), "--corpus", str(DEV_CORPUS), "--cmd", cmd,
-                        "--min-top1", "0.90", "--max-fp", "0.03", "--show-misses"],
+                        "--min-top1", "0.90", "--max-fp", "0.03", "--show-misses", "--family-ids", *families],
                        capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert p.returncode == 0, p.stdout + p.stderr
 
@@ -26,15 +27,25 @@ def test_dev_corpus_score_keeps_top1_and_false_positive_targets():
 @pytest.mark.parametrize("variant", sorted(TRANSFORMS))
 def test_pasted_variants_keep_their_diagnosis(variant, dev_cases, index):
     transform = TRANSFORMS[variant]
+    families = {r.rule.id for r in index.rules}  # a family with its own signature counts as labelled
     wrong = []
     for case in dev_cases:
         got = [d.id for d in diagnose(normalise(transform(case["text"])), index)]
-        if case["labels"] == ["none"]:
+        labels = [case["family"]] if case["labels"] == ["none"] and case.get("family") in families else case["labels"]
+        if labels == ["none"]:
             if got:
                 wrong.append((case["id"], "false positive", got))
-        elif not got or got[0] not in case["labels"]:
-            wrong.append((case["id"], case["labels"][0], got))
+        elif not got or got[0] not in labels:
+            wrong.append((case["id"], labels[0], got))
     assert not wrong, wrong
+
+
+@pytest.mark.skipif(not (SHARED / "eval" / "score").exists(), reason="../shared/eval/score not present")
+def test_the_seed_six_alone_keep_their_targets():
+    cmd = f"{sys.executable} -m kb.cli match --format json"
+    p = subprocess.run([sys.executable, str(SHARED / "eval" / "score"), "--corpus", str(DEV_CORPUS), "--cmd", cmd,
+                        "--min-top1", "0.90", "--max-fp", "0.03"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
 
 
 def test_benign_gateway_logs_produce_no_diagnosis(index):

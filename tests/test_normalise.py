@@ -94,3 +94,9 @@ def test_invalid_utf8_is_read_without_losing_the_rest():
 def test_a_huge_line_is_cut_into_bounded_pieces():
     doc = normalise("a" * 100_000)
     assert max(len(l.text) for l in doc.lines) <= 8192 and all(l.no == 1 for l in doc.lines)
+
+
+def test_provider_error_payload_keeps_its_nested_message():
+    raw = '{"type":"error","error":{"type":"invalid_request_error","message":"You\'re out of extra usage."}}'
+    (line,) = normalise(raw).lines
+    assert "message=you're out of extra usage." in line.canon and "invalid_request_error" in line.canon
