@@ -222,13 +222,17 @@ def _clean(raw: str) -> list[str]:
     return [piece for part in s.split("\n") for piece in unescape_json_string(part)]
 
 
+_TERMINAL_WIDTHS = frozenset((80, 100, 120, 132, 140, 160, 180, 200, 240))
+
+
 def _wrap_width(lengths: Iterable[int]) -> int:
-    """The terminal width lines were hard-wrapped at, or 0 when they were not."""
+    """The terminal width lines were hard-wrapped at, or 0 when they were not: the longest length
+    shared by two lines, or by one line when it is a standard terminal width."""
     counts = Counter(n for n in lengths if n >= 60)
     if not counts:
         return 0
     width, hits = max(counts.items(), key=lambda kv: (kv[0], kv[1]))
-    return width if hits >= 2 else 0
+    return width if hits >= 2 or width in _TERMINAL_WIDTHS else 0
 
 
 def clean_lines(text: str) -> list[tuple[int, str]]:
