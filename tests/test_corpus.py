@@ -55,3 +55,13 @@ def test_benign_gateway_logs_produce_no_diagnosis(index):
     for seed in range(3):
         for form in ("console", "json"):
             assert diagnose(normalise(benign_log(3000, random.Random(seed), form)), index) == []
+
+
+def test_real_healthy_logs_produce_no_diagnosis(dev_cases, index):
+    """Real gateway output with nothing wrong in it (the corpus' benign family) and the healthy
+    lines of real reports."""
+    healthy = [c["text"] for c in dev_cases if c.get("family") == "benign-startup"]
+    healthy.append((ROOT / "examples" / "healthy-gateway.log").read_text(encoding="utf-8"))
+    assert healthy
+    for text in healthy:
+        assert [d.id for d in diagnose(normalise(text), index)] == []
