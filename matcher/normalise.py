@@ -198,12 +198,12 @@ _CONTINUATION = re.compile(r"^\s{2,}(?:[a-z][\w.-]*=|error\b|at\s|\()", re.I)
 _KV_LINE = re.compile(r"\b[a-z][\w.-]*=\S", re.I)
 
 
-def _physical_lines(text: str) -> Iterator[tuple[int, str, bool]]:
+def _physical_lines(text: str, first_line: int = 1) -> Iterator[tuple[int, str, bool]]:
     """(line number, text, is a cut piece of a longer line)."""
     text = text.replace("\r\n", "\n")
     if "\n" not in text and "\r" in text:
         text = text.replace("\r", "\n")
-    for no, raw in enumerate(text.split("\n"), start=1):
+    for no, raw in enumerate(text.split("\n"), start=first_line):
         for part in raw.split("\r"):
             cut = len(part) > MAX_LINE
             for start in range(0, max(len(part), 1), MAX_LINE):
@@ -235,10 +235,10 @@ def _wrap_width(lengths: Iterable[int]) -> int:
     return width if hits >= 2 or width in _TERMINAL_WIDTHS else 0
 
 
-def clean_lines(text: str) -> list[tuple[int, str]]:
+def clean_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
     """(original line number, cleaned text) pairs, one per logical line, wrapped lines re-joined."""
     pieces: list[tuple[int, str, bool]] = []
-    for no, raw, cut in _physical_lines(text):
+    for no, raw, cut in _physical_lines(text, first_line):
         for part in _clean(raw):
             pieces.append((no, part.rstrip(), cut))
     width = _wrap_width(len(p) for _, p, cut in pieces if not cut)
@@ -259,15 +259,24 @@ def clean_lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def normalise(text: str) -> Document:
-    """The document the engine scores: redacted, cleaned logical lines in three forms."""
+def normalise_lines(text: str, first_line: int = 1) -> list[Line]:
+    """Normalised lines of one contiguous piece of input that starts at `first_line`."""
     lines = []
-    for no, cleaned in clean_lines(text):
+    for no, cleaned in clean_lines(text, first_line):
         shown = redact(cleaned).strip()
         if not shown:
             continue
         canon = canonical(shown)
         lines.append(Line(no=no, text=shown, canon=canon, masked=mask(canon)))
+    return lines
+
+
+def document(lines: Iterable[Line]) -> Document:
     doc_lines = tuple(lines)
     version, version_line = find_openclaw_version(doc_lines)
     return Document(lines=doc_lines, openclaw_version=version, version_line=version_line)
+
+
+def normalise(text: str) -> Document:
+    """The document the engine scores: redacted, cleaned logical lines in three forms."""
+    return document(normalise_lines(text))

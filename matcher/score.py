@@ -103,20 +103,20 @@ class _Scored:
     all_hits: dict  # indicator id -> list[_Hit]
 
 
-def _best_window(rule: CompiledRule, hits: dict[str, list[_Hit]]) -> tuple[float, dict]:
+def _best_window(rule: CompiledRule, hits: dict[str, list[_Hit]], line_no) -> tuple[float, dict]:
     """The densest window of `rule.window` lines that holds an anchor hit, scored by noisy-OR.
 
-    Window starts are taken only at hit positions up to one window before an anchor hit, so the
+    Window starts are taken only at hit lines up to one window before an anchor hit, so the
     cost grows with the hits near anchors, not with the size of the input.
     """
     weights = {i.spec.id: i.spec.weight for i in rule.indicators}
     anchors = {i.spec.id for i in rule.indicators if i.spec.role == "anchor"}
-    present = {k: sorted(v, key=lambda h: h.pos) for k, v in hits.items() if v}
-    anchor_pos = sorted({h.pos for a in anchors for h in present.get(a, ())})
+    present = {k: sorted(v, key=lambda h: line_no(h.pos)) for k, v in hits.items() if v}
+    anchor_pos = sorted({line_no(h.pos) for a in anchors for h in present.get(a, ())})
     if not anchor_pos:
         return 0.0, {}
     window = max(rule.rule.window, 1)
-    positions = {k: [h.pos for h in v] for k, v in present.items()}
+    positions = {k: [line_no(h.pos) for h in v] for k, v in present.items()}
     strongest = {k: max(v, key=lambda h: h.strength) for k, v in present.items()}
     all_pos = sorted({p for v in positions.values() for p in v})
     starts: set[int] = set()
@@ -160,14 +160,15 @@ def score_rule(rule: CompiledRule, doc: Document) -> _Scored:
             before = hits.get(ind.spec.after) or []
             first = min((h.pos for h in before), default=None)
             hits[ind.spec.id] = [h for h in hits[ind.spec.id] if first is not None and h.pos > first]
-    confidence, chosen = _best_window(rule, hits)
+    line_no = lambda pos: lines[pos].no  # windows are measured in lines of the original input
+    confidence, chosen = _best_window(rule, hits, line_no)
     if confidence <= 0:
         return _Scored(0.0, {}, hits)
     # negative evidence counts near the evidence it rules out: within one window of it
-    near = [h.pos for h in chosen.values()]
+    near = [line_no(h.pos) for h in chosen.values()]
     lo, hi = min(near) - rule.rule.window, max(near) + rule.rule.window
     for neg in rule.negatives:
-        nh = [h for h in indicator_hits(neg, lines) if lo <= h.pos <= hi]
+        nh = [h for h in indicator_hits(neg, lines) if lo <= line_no(h.pos) <= hi]
         if nh:
             confidence *= 1.0 - neg.spec.weight * max(h.strength for h in nh)
     return _Scored(confidence, chosen, hits)
