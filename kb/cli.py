@@ -207,14 +207,15 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                "fix_command": f"clawkb fix {sig.id} --state-dir {root}"}
         if version:
             from matcher import verdict
+
             from .report import verdict_message
-            from matcher.model import Diagnosis
             try:
                 v = verdict(version, sig.to_rule().affected)
+            except ValueError:  # a version string we cannot order: say nothing rather than guess
+                v = None
+            if v is not None:
                 rec["version"] = {"openclaw": version, "status": v.status, "fixed_in": v.fixed_in,
-                                  "message": verdict_message(Diagnosis(sig.id, 1.0, (), 0, verdict=v), sig)}
-            except ValueError:
-                pass
+                                  "message": verdict_message(v, sig)}
         diags.append(rec)
     result = {"input": str(root), "openclaw_version": version, "diagnoses": diags}
     if args.format == "json":

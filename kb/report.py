@@ -12,7 +12,7 @@ from typing import Any, Optional
 from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
-from matcher import Diagnosis
+from matcher import Diagnosis, VersionVerdict
 
 from .signatures import KnowledgeBase, Signature
 
@@ -43,8 +43,8 @@ def fill(sig: Signature, text: str, values: dict[str, str]) -> str:
         return f"{text.strip()}\n\n(template error: {exc})"
 
 
-def verdict_message(diag: Diagnosis, sig: Signature) -> Optional[str]:
-    v = diag.verdict
+def verdict_message(v: Optional[VersionVerdict], sig: Signature) -> Optional[str]:
+    """What the user's OpenClaw version means for this failure, in one sentence."""
     if v is None:
         return None
     if v.status == "fixed-later":
@@ -84,7 +84,7 @@ def diagnosis_record(diag: Diagnosis, kb: KnowledgeBase, *, detail: bool = True)
             "openclaw": diag.verdict.version,
             "status": diag.verdict.status,
             "fixed_in": diag.verdict.fixed_in,
-            "message": verdict_message(diag, sig),
+            "message": verdict_message(diag.verdict, sig),
         }
     if detail:
         rec["explanation"] = fill(sig, sig.explanation, values)

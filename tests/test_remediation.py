@@ -315,3 +315,18 @@ def test_every_repair_has_a_script_that_compiles_for_python_39(tmp_path):
         src = build_script(r)
         ast.parse(src, feature_version=(3, 9))
         assert "import matcher" not in src and "from kb" not in src
+
+
+def test_non_billing_cooldowns_are_cleared_and_billing_is_left(tmp_path):
+    state = build(tmp_path / "s", "split")
+    f = state / "agents/main/agent/auth-state.json"
+    data = json.loads(f.read_text())
+    data["usageStats"]["anthropic:claude-cli"].update(cooldownUntil=4102444800000, cooldownReason="timeout",
+                                                       failureCounts={"timeout": 2}, errorCount=2)
+    f.write_text(json.dumps(data, indent=2))
+    p = clawkb("fix", "auth-profile-cooldown-non-billing", "--state-dir", state, "--apply")
+    assert p.returncode == 0, p.stderr
+    after = json.loads(f.read_text())["usageStats"]
+    assert "cooldownUntil" not in after["anthropic:claude-cli"] and after["anthropic:claude-cli"]["errorCount"] == 0
+    assert after["anthropic:default"]["disabledReason"] == "billing"  # a billing lockout is not this repair's
+    assert after["anthropic:default"]["cooldownReason"] == "rate_limit"  # nor a rate limit

@@ -451,11 +451,10 @@ def _is_gateway(words: List[str]) -> bool:
     joined = " ".join(words).lower()
     if "clawkb" in joined:
         return False
-    first = os.path.basename(words[0]).lower()
-    if first in ("openclaw-gateway", "clawdbot-gateway"):
+    if os.path.basename(words[0]).lower() in ("openclaw-gateway", "clawdbot-gateway"):
         return True
-    return "openclaw" in joined and "gateway" in [os.path.basename(w).lower() for w in words] or \
-        ("openclaw" in joined and any(w == "gateway" for w in words[1:]))
+    # `openclaw gateway ...` or `node .../openclaw/dist/index.js gateway --port 18789`
+    return "openclaw" in joined and "gateway" in (w.lower() for w in words[1:])
 
 
 def _stamp() -> str:

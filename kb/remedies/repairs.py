@@ -335,9 +335,12 @@ FIXES = {
     "isolated-cron-extra-usage": (["move-isolated-cron-to-main", "clear-billing-lockout"], None),
     "provider-wide-402-proxy": (["split-proxy-provider", "clear-billing-lockout"], None),
     "stale-oauth-profile-poisons-provider": (["remove-stale-profile"], None),
+    "auth-profile-cooldown-non-billing": (["clear-cooldowns"], None),
 }
-REPAIRS = ["clear-billing-lockout", "clear-format-cooldown", "move-isolated-cron-to-main", "remove-stale-profile",
-           "split-proxy-provider"]
+REPAIRS = ["clear-billing-lockout", "clear-format-cooldown", "clear-cooldowns", "move-isolated-cron-to-main",
+           "remove-stale-profile", "split-proxy-provider"]
+NON_BILLING_REASONS = ("timeout", "unknown", "format", "overloaded", "model_not_found", "empty_response",
+                       "no_error_details", "unclassified", "server_error")
 
 
 def build_plan(repair: str, root: Path, args: argparse.Namespace) -> Plan:
@@ -345,6 +348,8 @@ def build_plan(repair: str, root: Path, args: argparse.Namespace) -> Plan:
         return plan_clear_lockout(root, args.agent, args.profile)
     if repair == "clear-format-cooldown":
         return plan_clear_lockout(root, args.agent, args.profile, reasons=("format",), fix="clear-format-cooldown")
+    if repair == "clear-cooldowns":
+        return plan_clear_lockout(root, args.agent, args.profile, reasons=NON_BILLING_REASONS, fix="clear-cooldowns")
     if repair == "move-isolated-cron-to-main":
         return plan_move_cron(root, args.job)
     if repair == "remove-stale-profile":
