@@ -28,7 +28,10 @@ class UsageError(Exception):
 
 # --------------------------------------------------------------------------- inputs
 
-def iter_inputs(paths: Sequence[str]) -> Iterator[tuple[str, Optional[bytes], Optional[str]]]:
+CHUNK = 8 * 1024 * 1024
+
+
+def iter_inputs(paths: Sequence[str], quiet: bool = False) -> Iterator[tuple[str, Optional[bytes], Optional[str]]]:
     """(name as given, data, error) for each input; directories are walked for log files."""
     for p in paths or ["-"]:
         if p == "-":
@@ -40,15 +43,30 @@ def iter_inputs(paths: Sequence[str]) -> Iterator[tuple[str, Optional[bytes], Op
             if not files:
                 yield p, None, "directory holds no *.log, *.jsonl or *.txt files"
             for f in files:
-                yield from _read(str(f))
+                yield from _read(str(f), quiet)
             continue
-        yield from _read(p)
+        yield from _read(p, quiet)
 
 
-def _read(p: str) -> Iterator[tuple[str, Optional[bytes], Optional[str]]]:
+def _read(p: str, quiet: bool = False) -> Iterator[tuple[str, Optional[bytes], Optional[str]]]:
+    from .progress import Progress
+
     try:
         with open(p, "rb") as fh:
-            yield p, fh.read(), None
+            try:
+                total: Optional[int] = os.fstat(fh.fileno()).st_size
+            except OSError:
+                total = None
+            progress = Progress(os.path.basename(p), total, quiet=quiet)
+            chunks = []
+            while True:
+                chunk = fh.read(CHUNK)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                progress.update(len(chunk))
+            progress.finish()
+            yield p, b"".join(chunks), None
     except FileNotFoundError:
         yield p, None, "no such file"
     except IsADirectoryError:
@@ -71,7 +89,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     style = output.Style(sys.stdout)
     found = False
     errors = 0
-    for name, data, error in iter_inputs(args.files):
+    for name, data, error in iter_inputs(args.files, quiet=args.quiet):
         if error is None and data is not None:
             try:
                 text = decode_bytes(data)
@@ -341,7 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="report diagnoses with at least this confidence (0..1, default 0.5)")
     m.add_argument("--max-evidence", type=int, default=8, metavar="N", help="evidence lines per diagnosis")
     m.add_argument("--detail", action="store_true", help="json: include explanation and fix steps")
-    m.add_argument("--quiet", "-q", action="store_true", help="no progress output")
+    m.add_argument("--quiet", "-q", action="store_true", help="no progress line on stderr (shown for inputs over 50 MB on a terminal)")
     m.set_defaults(func=cmd_match)
 
     sub.add_parser("list", help="list the known failures").set_defaults(func=cmd_list)
