@@ -19,6 +19,7 @@ from .selftest import confusion, format_confusion, run_examples
 from .signatures import KnowledgeBase, SourceError, check_references, default_dir, load_kb, parse_signature
 
 EXIT_FOUND, EXIT_NONE, EXIT_ERROR = 0, 1, 2
+CLOSEST_MIN = 0.15  # below the report threshold: named as "closest" when nothing is diagnosed
 LOG_SUFFIXES = (".log", ".jsonl", ".txt", ".log.gz", ".jsonl.gz", ".txt.gz", ".gz")
 
 
@@ -100,14 +101,17 @@ def cmd_match(args: argparse.Namespace) -> int:
             print(f"clawkb: {name}: {error}", file=sys.stderr)
             continue
         doc = normalise(text)
-        diags = diagnose(doc, index, min_confidence=args.min_confidence, max_evidence=args.max_evidence)
+        # one scoring pass at the lower of the two thresholds: reported diagnoses, or the closest ones
+        scored = diagnose(doc, index, min_confidence=min(CLOSEST_MIN, args.min_confidence),
+                          max_evidence=args.max_evidence)
+        diags = [d for d in scored if d.confidence >= args.min_confidence]
         result: dict[str, Any] = {
             "input": name,
             "openclaw_version": doc.openclaw_version,
             "diagnoses": [diagnosis_record(d, kb, detail=args.format != "json" or args.detail) for d in diags],
         }
         if not diags:
-            near = diagnose(doc, index, min_confidence=0.15, max_evidence=0)[:3]
+            near = [d for d in scored if d.confidence >= CLOSEST_MIN][:3]
             result["closest"] = [{"id": d.id, "title": kb.get(d.id).title, "confidence": d.confidence,
                                   "url": kb.get(d.id).url} for d in near]
         found |= bool(diags)

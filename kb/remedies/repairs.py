@@ -38,6 +38,7 @@ def plan_clear_lockout(root: Path, agent: Optional[str] = None, profile: Optiona
                        reasons: tuple = ("billing",), fix: str = "clear-billing-lockout") -> Plan:
     """Remove only the lockout fields of billing-disabled (or the selected) profiles, in every store."""
     plan = Plan(fix, root)
+    cleared_providers: set = set()
     for store in load_auth_stores(root, agent):
         for pid, stats in sorted(store.usage.items()):
             if not isinstance(stats, dict) or (profile and pid != profile):
@@ -65,13 +66,10 @@ def plan_clear_lockout(root: Path, agent: Optional[str] = None, profile: Optiona
                         s["errorCount"] = max(0, s["errorCount"] - n)
             if cleared:
                 plan.describe(store.state_ref, f"{store.agent}: {pid}: clear {', '.join(cleared)}")
-    if not plan.empty:
-        providers = sorted({provider_of(pid) for ch in plan.changes for pid in
-                            (ch.before.get("usageStats") or {}) if (ch.before.get("usageStats") or {}).get(pid) !=
-                            (ch.after.get("usageStats") or {}).get(pid)})
-        version = detect_version(root)
-        if version_at_least(version, "2026.3.13") is not False:
-            for p in providers:
+                cleared_providers.add(provider_of(pid, store.profiles.get(pid)))
+    if cleared_providers:
+        if version_at_least(detect_version(root), "2026.3.13") is not False:
+            for p in sorted(cleared_providers):
                 plan.notes.append(f"the supported way, on OpenClaw 2026.3.13 and later: "
                                   f"openclaw models auth login --provider {p} (clears every lockout of {p})")
     return plan
@@ -88,10 +86,12 @@ def _model_runs_embedded(model: str, cfg: Config) -> bool:
 
 
 def _job_model(job: dict, cfg: Config) -> str:
+    """The job's own model, else the agent default (`agents.defaults.model` is a string or {primary})."""
     payload = job.get("payload") if isinstance(job.get("payload"), dict) else {}
-    model = payload.get("model") or cfg.get("agents", "defaults", "model", "primary", default="") or ""
-    if isinstance(cfg.get("agents", "defaults", "model"), str):
-        model = payload.get("model") or cfg.get("agents", "defaults", "model")
+    default = cfg.get("agents", "defaults", "model")
+    if isinstance(default, dict):
+        default = default.get("primary")
+    model = payload.get("model") or default
     return model if isinstance(model, str) else ""
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterator
 
-from ..pages import PLATFORM_NAMES, affected_text, environment, signature_markdown
+from ..pages import affected_text, environment, signature_markdown
 from ..remedies.bundle import build_script, script_filename
 from ..remedies.repairs import REPAIRS
-from ..signatures import KnowledgeBase, page_url
+from ..signatures import KnowledgeBase
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
@@ -39,5 +39,3 @@ def pages(kb: KnowledgeBase) -> Iterator[tuple[str, str]]:
     for r, info in scr.items():
         yield f"scripts/{info['filename']}", info["source"]
 
-
-__all__ = ["pages", "scripts", "page_url", "PLATFORM_NAMES"]
