@@ -30,13 +30,21 @@ class UsageError(Exception):
 # --------------------------------------------------------------------------- inputs
 
 CHUNK = 8 * 1024 * 1024
+SMALL = 4 * 1024 * 1024  # inputs up to this size are normalised whole; larger ones are streamed
 
 
-def iter_inputs(paths: Sequence[str], quiet: bool = False) -> Iterator[tuple[str, Optional[bytes], Optional[str]]]:
-    """(name as given, data, error) for each input; directories are walked for log files."""
+class Input:
+    """One input: its name, its byte chunks (gzip opened), and its size when known."""
+
+    def __init__(self, name: str, chunks: Iterator[bytes], size: Optional[int]):
+        self.name, self.chunks, self.size = name, chunks, size
+
+
+def iter_inputs(paths: Sequence[str]) -> Iterator[tuple[str, Optional[Input], Optional[str]]]:
+    """(name as given, input, error) for each input; directories are walked for log files."""
     for p in paths or ["-"]:
         if p == "-":
-            yield "-", sys.stdin.buffer.read(), None
+            yield "-", Input("-", _gunzip(_chunks(sys.stdin.buffer)), None), None
             continue
         path = Path(p)
         if path.is_dir():
@@ -44,38 +52,105 @@ def iter_inputs(paths: Sequence[str], quiet: bool = False) -> Iterator[tuple[str
             if not files:
                 yield p, None, "directory holds no *.log, *.jsonl or *.txt files"
             for f in files:
-                yield from _read(str(f), quiet)
+                yield _open(str(f))
             continue
-        yield from _read(p, quiet)
+        yield _open(p)
 
 
-def _read(p: str, quiet: bool = False) -> Iterator[tuple[str, Optional[bytes], Optional[str]]]:
+def _open(p: str) -> tuple[str, Optional[Input], Optional[str]]:
+    try:
+        fh = open(p, "rb")
+    except FileNotFoundError:
+        return p, None, "no such file"
+    except IsADirectoryError:
+        return p, None, "is a directory"
+    except PermissionError:
+        return p, None, "permission denied"
+    except OSError as exc:
+        return p, None, exc.strerror or str(exc)
+    try:
+        size: Optional[int] = os.fstat(fh.fileno()).st_size
+    except OSError:
+        size = None
+    return p, Input(p, _gunzip(_chunks(fh, close=True)), size), None
+
+
+def _chunks(fh, close: bool = False) -> Iterator[bytes]:
+    try:
+        while True:
+            chunk = fh.read(CHUNK)
+            if not chunk:
+                return
+            yield chunk
+    finally:
+        if close:
+            fh.close()
+
+
+def _gunzip(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The chunks, decompressed on the fly when they are gzip (rotated logs; several members too)."""
+    first = next(chunks, b"")
+    if first[:2] != b"\x1f\x8b":
+        if first:
+            yield first
+        yield from chunks
+        return
+    import zlib
+
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    pending = first
+    try:
+        while True:
+            while pending:
+                out = d.decompress(pending, CHUNK)
+                if out:
+                    yield out
+                pending = d.unconsumed_tail
+                if d.eof:
+                    pending = d.unused_data + pending
+                    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                    if pending and pending[:2] != b"\x1f\x8b":
+                        raise InputError("corrupt gzip data (trailing garbage)")
+            nxt = next(chunks, None)
+            if nxt is None:
+                break
+            pending = nxt
+        tail = d.flush()
+        if tail:
+            yield tail
+    except zlib.error as exc:
+        raise InputError(f"corrupt gzip data ({exc})") from None
+
+
+def _document(inp: Input, index, quiet: bool):
+    """The document to score: small inputs normalised whole, large ones streamed through the
+    scanner (progress on stderr for large files on a terminal)."""
     from .progress import Progress
 
-    try:
-        with open(p, "rb") as fh:
-            try:
-                total: Optional[int] = os.fstat(fh.fileno()).st_size
-            except OSError:
-                total = None
-            progress = Progress(os.path.basename(p), total, quiet=quiet)
-            chunks = []
-            while True:
-                chunk = fh.read(CHUNK)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                progress.update(len(chunk))
-            progress.finish()
-            yield p, b"".join(chunks), None
-    except FileNotFoundError:
-        yield p, None, "no such file"
-    except IsADirectoryError:
-        yield p, None, "is a directory"
-    except PermissionError:
-        yield p, None, "permission denied"
-    except OSError as exc:
-        yield p, None, exc.strerror or str(exc)
+    progress = Progress(os.path.basename(inp.name), inp.size, quiet=quiet)
+    head: list[bytes] = []
+    seen = 0
+    for chunk in inp.chunks:
+        head.append(chunk)
+        seen += len(chunk)
+        progress.update(len(chunk))
+        if seen > SMALL:
+            break
+    if seen <= SMALL:
+        progress.finish()
+        return normalise(decode_bytes(b"".join(head)))
+    from matcher.prefilter import build
+    from matcher.stream import stream_document
+
+    def counted():
+        yield from head
+        for chunk in inp.chunks:
+            progress.update(len(chunk))
+            yield chunk
+
+    doc, _stream = stream_document(counted(), index, build(index))
+    progress.finish()
+    return doc
 
 
 # --------------------------------------------------------------------------- commands
@@ -90,17 +165,19 @@ def cmd_match(args: argparse.Namespace) -> int:
     style = output.Style(sys.stdout)
     found = False
     errors = 0
-    for name, data, error in iter_inputs(args.files, quiet=args.quiet):
-        if error is None and data is not None:
+    for name, inp, error in iter_inputs(args.files):
+        doc = None
+        if error is None and inp is not None:
             try:
-                text = decode_bytes(data)
+                doc = _document(inp, index, args.quiet)
             except InputError as exc:
                 error = str(exc)
-        if error is not None:
+            except OSError as exc:
+                error = exc.strerror or str(exc)
+        if error is not None or doc is None:
             errors += 1
             print(f"clawkb: {name}: {error}", file=sys.stderr)
             continue
-        doc = normalise(text)
         # one scoring pass at the lower of the two thresholds: reported diagnoses, or the closest ones
         scored = diagnose(doc, index, min_confidence=min(CLOSEST_MIN, args.min_confidence),
                           max_evidence=args.max_evidence)

@@ -63,7 +63,12 @@ def text_report(result: dict[str, Any], style: Style) -> str:
             out.append(f"     {style.dim(str(e['line']).rjust(5))}  {_clip(e['text'])}")
         more = d["evidence_total"] - len(d["evidence"])
         if more > 0:
-            out.append(style.dim(f"     … and {more} more matching line(s), lines {d['first_line']}–{d['last_line']}"))
+            out.append(style.dim(f"     … and {more} more matching line(s)"))
+        if d.get("occurrences", 0) > 1:
+            span = f"lines {d['first_line']}–{d['last_line']}"
+            if d.get("first_seen") and d.get("last_seen"):
+                span += f", {d['first_seen']} → {d['last_seen']}"
+            out.append(style.dim(f"     seen {d['occurrences']} times: {span}"))
         if d.get("explanation"):
             out.append("   why:")
             for para in d["explanation"].split("\n\n")[:1]:

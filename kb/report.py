@@ -76,6 +76,9 @@ def diagnosis_record(diag: Diagnosis, kb: KnowledgeBase, *, detail: bool = True)
         "evidence_total": diag.evidence_total,
         "first_line": diag.first_line,
         "last_line": diag.last_line,
+        "occurrences": diag.occurrences,
+        "first_seen": diag.first_time,
+        "last_seen": diag.last_time,
         "captures": {k: list(v) for k, v in diag.captures.items()},
         "upstream_status": sig.versions["status"],
     }

@@ -14,13 +14,9 @@ from .masks import mask
 from .model import Capture, Indicator, Rule
 from .normalise import canonical
 from .regex_safety import check_regex, required_words
+from .vocabulary import COMMON, STOP, is_common_word
 
 _WORD = re.compile(r"[a-z][a-z0-9_-]{3,}")
-_STOP = frozenset("""
-this that with from have your when were been into they them then than there their which while what
-will would could should about after before other more most some such only also just very each every
-error model models provider request failed agent openclaw none true false null value
-""".split())
 
 
 @dataclass(frozen=True)
@@ -51,8 +47,11 @@ class Index:
 
 
 def _phrase_anchors(needle: str) -> tuple[str, ...]:
-    words = [w for w in _WORD.findall(needle) if w not in _STOP and "<" not in w]
-    return tuple(dict.fromkeys(words))
+    """The words of a phrase a line must hold one of to be compared with it: its distinctive words
+    (not in `vocabulary.COMMON`), or all its content words when it has no distinctive one."""
+    words = [w for w in _WORD.findall(needle) if w not in STOP and "<" not in w]
+    rare = [w for w in words if not is_common_word(w)]
+    return tuple(dict.fromkeys(rare or words))
 
 
 def compile_indicator(ind: Indicator) -> CompiledIndicator:
@@ -60,7 +59,7 @@ def compile_indicator(ind: Indicator) -> CompiledIndicator:
         check_regex(ind.pattern)
         flags = 0 if ind.case_sensitive else re.IGNORECASE
         rx = re.compile(ind.pattern, flags)
-        anchors = () if ind.case_sensitive else required_words(ind.pattern)
+        anchors = () if ind.case_sensitive else required_words(ind.pattern, common=COMMON)
         return CompiledIndicator(ind, rx, "", anchors)
     if ind.kind == "literal":
         needle = ind.pattern if ind.case_sensitive else canonical(ind.pattern)

@@ -121,5 +121,8 @@ class Diagnosis:
     evidence_total: int
     captures: dict[str, tuple[str, ...]] = field(default_factory=dict)
     verdict: Optional[VersionVerdict] = None
-    first_line: int = 0
+    first_line: int = 0  # first and last line where an anchor (the failure itself) shows
     last_line: int = 0
+    occurrences: int = 0  # lines where an anchor shows
+    first_time: Optional[str] = None  # their timestamps, when the lines carry one
+    last_time: Optional[str] = None

@@ -1,166 +1,281 @@
-"""Find the lines worth scoring in a large input, fast, without losing any diagnosis.
+"""Find the lines worth looking at in a large input, fast, in raw bytes.
 
-Every indicator (anchor, support and negative) yields words at least one of which must appear on any
-line it can match (see `indicator_words`). The prefilter keeps the lines holding any of those words,
-plus a little context, and the scorer runs on those lines only. Words are plain ASCII word pieces or
-non-ASCII runs, matched case-insensitively in the raw bytes, so colour codes, JSON escaping of quotes
-and the `"key": "value"` -> `key=value` rewrite of the canonical form cannot hide them.
+A rule can only be diagnosed where one of its anchor indicators matches, and every indicator names
+words one of which must be on any line it can match (`indicator_words`). The scanner looks for the
+anchor words (and the words of indicators that others must follow, whose first hit is tracked over
+the whole input) plus the shape of an OpenClaw calendar version, case-insensitively, in the raw
+bytes: colour codes, JSON escaping and the `"key": "value"` -> `key=value` rewrite of the canonical
+form cannot hide a word. Support and negative evidence is not scanned for: it only counts near an
+anchor hit, and the stream (`matcher.stream`) keeps every line there.
 
-Two engines: Hyperscan (optional extra `clawkb[fast]`) when it is installed, otherwise one compiled
-`re` alternation over the bytes. Both report the same lines.
+Three engines give the same lines: Hyperscan (optional extra `clawkb[fast]`), the system's `grep`
+(POSIX, any Unix) and Python's `re` (portable, slow; used where neither exists).
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Iterable, Optional
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
 
 from .index import CompiledIndicator, Index
-from .regex_safety import required_words
+from .regex_safety import alternatives, needles_of, requirements
+from .vocabulary import set_selectivity
 
-CONTEXT = 2  # lines kept on each side of a candidate (wrapped lines, adjacent-line phrases)
-VERSION_WORDS = ("openclaw", "clawdbot", "version")
-_PIECE = re.compile(r"[a-z0-9_]{3,}|[^\x00-\x7f\s]{2,}")
+VERSION_PATTERN = rb"20[0-9][0-9]\.[0-9]{1,2}\.[0-9]"  # an OpenClaw calendar version (2026.3.2)
+VERSION_CONTEXT = 3  # an issue template puts "### OpenClaw version" up to three lines above the value
 
 
 class NoPrefilterWords(ValueError):
     """An indicator the prefilter cannot find (it names no word)."""
 
 
-def _best_piece(word: str) -> Optional[str]:
-    pieces = _PIECE.findall(word.lower())
-    if not pieces:
-        return None
-    return max(pieces, key=lambda p: (len(p.encode()), p))
-
-
 def indicator_words(ind: CompiledIndicator) -> tuple[str, ...]:
-    """Words one of which is on every line the indicator can match."""
+    """Needles one of which is in every line the indicator can match: of all that it requires,
+    the set that singles out the fewest lines of ordinary gateway traffic (`vocabulary`)."""
     spec = ind.spec
     if spec.kind == "regex":
-        req = required_words(spec.pattern, min_len=3)
+        options = requirements(spec.pattern, key=set_selectivity)
     elif spec.kind == "literal":
-        req = (spec.pattern,)
+        options = tuple(frozenset([n]) for n in needles_of(spec.pattern))
     else:
-        req = ind.anchors
-    pieces = [_best_piece(w) for w in req]
-    if not req or any(p is None for p in pieces):
+        options = (frozenset(ind.anchors),) if ind.anchors else ()
+    if not options:
         raise NoPrefilterWords(f"{spec.id}: names no word the prefilter can look for")
-    return tuple(sorted(set(pieces)))  # type: ignore[arg-type]
+    return tuple(sorted(max(options, key=set_selectivity)))
 
 
-def all_words(index: Index) -> tuple[str, ...]:
-    words: set[str] = set(VERSION_WORDS)
+MAX_CONJUNCTION = 3  # needle sets required together on a line (in any order)
+
+
+def indicator_condition(ind: CompiledIndicator) -> tuple[tuple[frozenset, ...], ...]:
+    """What a line must hold for the indicator to match it, as alternatives each of which is a
+    conjunction of needle sets (in any order): per top-level alternative of a regex, up to the
+    `MAX_CONJUNCTION` most selective of its requirements; for a literal, its needles; for a phrase
+    one set of its distinctive words (fuzzy matching requires none of them in particular)."""
+    spec = ind.spec
+    if spec.kind == "regex":
+        alts = alternatives(spec.pattern, key=set_selectivity)
+    elif spec.kind == "literal":
+        needles = needles_of(spec.pattern)
+        alts = (tuple(frozenset([n]) for n in needles),) if needles else ()
+    else:
+        alts = ((frozenset(ind.anchors),),) if ind.anchors else ()
+    if not alts:
+        raise NoPrefilterWords(f"{spec.id}: names no word the prefilter can look for")
+    return tuple(tuple(sorted(a, key=set_selectivity, reverse=True)[:MAX_CONJUNCTION]) for a in alts)
+
+
+def line_pattern(condition: tuple[tuple[frozenset, ...], ...], gap: str) -> str:
+    """One regex (Hyperscan, POSIX ERE or Python syntax alike) for a line meeting the condition:
+    each alternative's needle sets in every order, joined by `gap` (any run of non-break characters)."""
+    from itertools import permutations
+
+    out = []
+    for conj in condition:
+        groups = ["(" + "|".join(_escape(n) for n in sorted(alts)) + ")" for alts in conj]
+        out.extend(gap.join(order) for order in permutations(groups))
+    return "|".join(dict.fromkeys(out))
+
+
+def _escape(needle: str) -> str:
+    return "".join("\\" + c if c in ".[]()*+?{}|^$\\" else c for c in needle)
+
+
+def selected_indicators(index: Index) -> list[CompiledIndicator]:
+    """The indicators the scanner must find wherever they are: anchors, and `after` targets."""
+    out = []
     for rule in index.rules:
-        for ind in (*rule.indicators, *rule.negatives):
-            words.update(indicator_words(ind))
-    # a word containing another adds nothing: keep the shortest ones
-    ordered = sorted(words, key=lambda w: (len(w), w))
+        targets = {i.spec.after for i in rule.indicators if i.spec.after}
+        out.extend(i for i in rule.indicators if i.spec.role == "anchor" or i.spec.id in targets)
+    return out
+
+
+def minimal(words) -> tuple[str, ...]:
+    """A word containing another adds nothing to a substring search: keep the shortest ones."""
     kept: list[str] = []
-    for w in ordered:
+    for w in sorted(set(words), key=lambda w: (len(w), w)):
         if not any(k in w for k in kept):
             kept.append(w)
     return tuple(sorted(kept))
 
 
+def anchor_conditions(index: Index) -> list[tuple[tuple[frozenset, ...], ...]]:
+    """The line conditions of every indicator the scanner must find, without repeats."""
+    return list(dict.fromkeys(indicator_condition(i) for i in selected_indicators(index)))
+
+
+def anchor_words(index: Index) -> tuple[str, ...]:
+    """The literals a line must hold one of to be a candidate (`grep -F -f` of the same anchors)."""
+    return _needles(anchor_conditions(index))
+
+
+# --------------------------------------------------------------------------- engines
+
 @dataclass
-class Prefilter:
-    words: tuple[str, ...]
-    engine: str
-    _regex: Optional[re.Pattern[bytes]] = None
-    _hs: object = None
+class Candidates:
+    """Lines of one block (0-based index in the block, byte offset of the line start)."""
 
-    def candidate_offsets(self, block: bytes) -> list[int]:
-        """Byte offsets of matches in a block (at least one per matching line)."""
-        if self._hs is not None:
-            found: list[int] = []
+    anchors: list[tuple[int, int]] = field(default_factory=list)
+    versions: list[tuple[int, int]] = field(default_factory=list)
 
-            def on_match(_id, start, end, _flags, ctx):
-                found.append(end - 1)
-                return None
 
-            self._hs.scan(block, match_event_handler=on_match)
-            return found
-        out = []
-        rx = self._regex
-        assert rx is not None
-        pos = 0
-        n = len(block)
+def _lines_of(block: bytes, offsets: Sequence[int]) -> list[tuple[int, int]]:
+    """(line index, line start) of the distinct lines holding the sorted byte offsets."""
+    out: list[tuple[int, int]] = []
+    line, counted = 0, 0
+    for off in offsets:
+        if out and off < counted:
+            continue  # same line as the previous offset
+        line += block.count(b"\n", counted, off)
+        start = block.rfind(b"\n", 0, off) + 1
+        nl = block.find(b"\n", off)
+        counted = len(block) if nl < 0 else nl + 1
+        out.append((line, start))
+        line += 1 if nl >= 0 else 0
+    return out
+
+
+class Scanner:
+    engine = "abstract"
+
+    def __init__(self, conditions):
+        self.conditions = tuple(conditions)
+
+    def candidates(self, block: bytes) -> Candidates:
+        raise NotImplementedError
+
+
+class HyperscanScanner(Scanner):
+    engine = "hyperscan"
+
+    def __init__(self, conditions):
+        import hyperscan  # type: ignore
+
+        super().__init__(conditions)
+        exprs = [line_pattern(c, "[^\\n]*").encode("utf-8") for c in self.conditions] + [VERSION_PATTERN]
+        self._vid = len(exprs) - 1
+        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self._db.compile(expressions=exprs, ids=list(range(len(exprs))),
+                         flags=[hyperscan.HS_FLAG_CASELESS] * self._vid + [0])
+
+    def candidates(self, block: bytes) -> Candidates:
+        words: list[int] = []
+        versions: list[int] = []
+        vid = self._vid
+
+        def on_match(pid, _start, end, _flags, _ctx):
+            (versions if pid == vid else words).append(end - 1)
+            return None
+
+        self._db.scan(block, match_event_handler=on_match)
+        return Candidates(_lines_of(block, sorted(words)), _lines_of(block, sorted(versions)))
+
+
+class ReScanner(Scanner):
+    """Portable: one `re` alternation of the needles, then each condition on the lines it finds."""
+
+    engine = "re"
+
+    def __init__(self, conditions):
+        super().__init__(conditions)
+        words = sorted((w.encode("utf-8") for w in _needles(self.conditions)), key=len, reverse=True)
+        self._first = re.compile(b"|".join(re.escape(w) for w in words), re.IGNORECASE)
+        self._check = _ConditionCheck(self.conditions)
+        self._version = re.compile(VERSION_PATTERN)
+
+    def _offsets(self, rx: re.Pattern[bytes], block: bytes, check=None) -> list[int]:
+        out, pos, n = [], 0, len(block)
         while pos < n:
             m = rx.search(block, pos)
             if m is None:
                 break
-            out.append(m.start())
+            start = block.rfind(b"\n", 0, m.start()) + 1
             nl = block.find(b"\n", m.end())
-            pos = n if nl < 0 else nl + 1  # one hit per line is enough
+            end = n if nl < 0 else nl
+            if check is None or check(block[start:end]):
+                out.append(m.start())
+            pos = end + 1  # one hit per line is enough
         return out
 
+    def candidates(self, block: bytes) -> Candidates:
+        return Candidates(_lines_of(block, self._offsets(self._first, block, self._check)),
+                          _lines_of(block, self._offsets(self._version, block)))
 
-def build(index: Index, engine: str = "auto") -> Prefilter:
-    words = all_words(index)
-    encoded = [w.encode("utf-8") for w in words]
+
+class GrepScanner(Scanner):
+    """The system grep as a multi-pattern engine: `grep -F` for the needles over the block on a
+    pipe, in the C locale (byte semantics, ASCII case folding, as the other engines); each condition
+    is then checked on the few lines grep prints."""
+
+    engine = "grep"
+
+    def __init__(self, conditions, grep: str):
+        super().__init__(conditions)
+        self._grep = grep
+        self._needles = "\n".join(_needles(self.conditions))
+        self._check = _ConditionCheck(self.conditions)
+
+    def _run(self, args: list[str], block: bytes) -> list[tuple[int, int, bytes]]:
+        proc = subprocess.run([self._grep, "-a", "-n", "-b", *args], input=block, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env={"LC_ALL": "C"}, check=False)
+        if proc.returncode not in (0, 1):
+            raise OSError(f"grep failed: {proc.stderr.decode(errors='replace').strip()}")
+        rows = []
+        for row in proc.stdout.split(b"\n"):
+            if row:
+                no, off, text = row.split(b":", 2)
+                rows.append((int(no) - 1, int(off), text))
+        return rows
+
+    def candidates(self, block: bytes) -> Candidates:
+        anchors = [(no, off) for no, off, text in self._run(["-i", "-F", "-e", self._needles], block)
+                   if self._check(text)]
+        versions = [(no, off) for no, off, _t in self._run(["-E", "-e", "20[0-9][0-9][.][0-9]{1,2}[.][0-9]"], block)]
+        return Candidates(anchors, versions)
+
+
+def _needles(conditions) -> tuple[str, ...]:
+    """The most selective needle set of each alternative (conditions are sorted that way): a line
+    meeting a condition holds one of these."""
+    return minimal(n for cond in conditions for conj in cond for n in conj[0])
+
+
+class _ConditionCheck:
+    """Does a raw line meet any condition? (Python regexes, run on single candidate lines only.)"""
+
+    def __init__(self, conditions):
+        self._rxs = [re.compile(line_pattern(c, "[^\\n]*").encode("utf-8"), re.IGNORECASE) for c in conditions]
+
+    def __call__(self, line: bytes) -> bool:
+        return any(rx.search(line) for rx in self._rxs)
+
+
+def build(index: Index, engine: str = "auto") -> Scanner:
+    """A scanner for the index's anchor words. engine: auto (the fastest available), hyperscan,
+    grep or re."""
+    words = anchor_conditions(index)
     if engine in ("auto", "hyperscan"):
         try:
-            import hyperscan  # type: ignore
-
-            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            db.compile(expressions=[_hs_literal(e) for e in encoded], ids=list(range(len(encoded))),
-                       flags=[hyperscan.HS_FLAG_CASELESS] * len(encoded))
-            return Prefilter(words, "hyperscan", _hs=db)
+            return HyperscanScanner(words)
         except ImportError:
             if engine == "hyperscan":
                 raise
-    rx = re.compile(b"|".join(re.escape(e) for e in sorted(encoded, key=len, reverse=True)), re.IGNORECASE)
-    return Prefilter(words, "re", _regex=rx)
+    if engine in ("auto", "grep"):
+        grep = shutil.which("grep")
+        if grep is not None and _grep_works(grep):
+            return GrepScanner(words, grep)
+        if engine == "grep":
+            raise OSError("no working grep on PATH")
+    return ReScanner(words)
 
 
-def _hs_literal(word: bytes) -> bytes:
-    return b"".join(b"\\x%02x" % b for b in word)
-
-
-def line_spans(block: bytes, offsets: Iterable[int]) -> list[tuple[int, int]]:
-    """(start, end) byte spans of the distinct lines holding the offsets, in order."""
-    spans = []
-    last_end = -1
-    for off in sorted(offsets):
-        if off < last_end:
-            continue
-        start = block.rfind(b"\n", 0, off) + 1
-        end = block.find(b"\n", off)
-        end = len(block) if end < 0 else end
-        spans.append((start, end))
-        last_end = end
-    return spans
-
-
-def select(data: bytes, pre: Prefilter, context: int = CONTEXT) -> list[tuple[int, bytes]]:
-    """The candidate lines of `data` with `context` lines around them, as (first line number, bytes)
-    segments of contiguous lines. Pure: the caller reads the input."""
-    spans = line_spans(data, pre.candidate_offsets(data))
-    if not spans:
-        return []
-    # line number of each span start, counted incrementally
-    keep: list[int] = []
-    counted_to, line = 0, 1
-    for start, _end in spans:
-        line += data.count(b"\n", counted_to, start)
-        counted_to = start
-        keep.append(line)
-    lines = data.split(b"\n")
-    wanted: set[int] = set()
-    for no in keep:
-        wanted.update(range(max(1, no - context), min(len(lines), no + context) + 1))
-    segments: list[tuple[int, bytes]] = []
-    run: list[bytes] = []
-    first = prev = None
-    for no in sorted(wanted):
-        if prev is not None and no != prev + 1:
-            segments.append((first, b"\n".join(run)))
-            run, first = [], None
-        if first is None:
-            first = no
-        run.append(lines[no - 1])
-        prev = no
-    if run:
-        segments.append((first, b"\n".join(run)))
-    return segments
+def _grep_works(grep: str) -> bool:
+    try:
+        proc = subprocess.run([grep, "-a", "-n", "-b", "-i", "-E", "-e", "a.c"], input=b"x\nABC\n",
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={"LC_ALL": "C"},
+                              timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return proc.stdout == b"2:2:ABC\n"

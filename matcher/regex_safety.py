@@ -90,23 +90,25 @@ def is_safe(pattern: str) -> bool:
     return True
 
 
-def required_words(pattern: str, min_len: int = 4) -> tuple[str, ...]:
+def required_words(pattern: str, min_len: int = 4, common: frozenset = frozenset()) -> tuple[str, ...]:
     """Lower-case words of which every match of `pattern` contains at least one.
 
     Read off the parsed pattern: a literal run is required as it stands; a group or a repetition with
     a minimum of one requires what its body requires; an alternation requires one of its branches'
     words. Of all the requirements of a sequence the most selective is kept (longest shortest word,
-    then fewest words). Empty when nothing can be required (the regex then runs on every line).
+    then fewest words), preferring requirements with no word from `common` (words so frequent that
+    they select nearly every line). Empty when nothing can be required (the regex then runs on every line).
     ASCII words need `min_len` characters, other scripts two.
     """
     def words_of(run: str) -> list[str]:
         return [w for w in re.findall(r"[a-z0-9_=:./()-]+|[^\x00-\x7f\s]+", run.lower())
                 if len(w) >= (min_len if w.isascii() else 2)]
 
+    def key(a: frozenset) -> tuple:
+        return (not any(w in common for w in a), min(map(len, a)), -len(a))
+
     def better(a: frozenset, b: Optional[frozenset]) -> bool:
-        if b is None:
-            return True
-        return (min(map(len, a)), -len(a)) > (min(map(len, b)), -len(b))
+        return b is None or key(a) > key(b)
 
     def req(items) -> Optional[frozenset]:
         best: Optional[frozenset] = None
@@ -140,3 +142,74 @@ def required_words(pattern: str, min_len: int = 4) -> tuple[str, ...]:
 
     found = req(sre_parse.parse(pattern))
     return tuple(sorted(found)) if found else ()
+
+
+
+_NEEDLE = re.compile(r"[a-z0-9_:./-]+(?: [a-z0-9_:./-]+)*|[^\x00-\x7f\s]+")
+
+
+def needles_of(run: str, min_len: int = 3) -> list[str]:
+    """The pieces of a literal run that appear unchanged in raw log bytes, lower-cased: words and
+    single-space-separated word sequences of `[a-z0-9_:./-]`, and runs of other scripts. Other
+    punctuation splits them, because normalising adds it (`"key": "value"` becomes `key=value`);
+    a colon it only ever removes, so a colon in the canonical line was in the raw line."""
+    out = []
+    for n in _NEEDLE.findall(run.lower()):
+        if len(n) >= (min_len if n.isascii() else 2):
+            out.append(n)
+    return out
+
+
+def _longest_shortest(needles: frozenset) -> tuple:
+    return (min(map(len, needles)), -len(needles))
+
+
+def requirements(pattern, min_len: int = 3, key=_longest_shortest) -> tuple[frozenset, ...]:
+    """Every requirement of `pattern` at once: a tuple of needle sets, each of which a match must
+    hold one member of (a conjunction of alternatives); see `needles_of` for what a needle is. A line
+    lacking any of them cannot match. A branch requires one of its alternatives' needles; of each
+    alternative's requirements the best by `key` (a function of a needle set) is taken.
+    `pattern` may also be a parsed item list."""
+    items = sre_parse.parse(pattern) if isinstance(pattern, str) else pattern
+
+    def req(items) -> list[frozenset]:
+        out: list[frozenset] = []
+        cur: list[str] = []
+
+        def flush():
+            nonlocal cur
+            out.extend(frozenset([w]) for w in needles_of("".join(cur), min_len))
+            cur = []
+
+        for op, av in items:
+            if op == sre_constants.LITERAL:
+                cur.append(chr(av))
+                continue
+            flush()
+            if op == sre_constants.SUBPATTERN:
+                out.extend(req(av[-1]))
+            elif op in _REPEATS and av[0] >= 1:
+                out.extend(req(av[2]))
+            elif op == sre_constants.BRANCH:
+                per_branch = [req(b) for b in av[1]]
+                if all(per_branch):
+                    out.append(frozenset().union(*(max(b, key=key) for b in per_branch)))
+        flush()
+        return out
+
+    return tuple(dict.fromkeys(req(items)))
+
+
+def alternatives(pattern: str, min_len: int = 3, key=_longest_shortest) -> tuple[tuple[frozenset, ...], ...]:
+    """The requirements of each top-level alternative of `pattern` (one alternative when it has no
+    top-level `|`): a line can match only if it meets every requirement of some alternative.
+    An alternative with no requirement makes the result empty (any line might match)."""
+    items = list(sre_parse.parse(pattern))
+    branches = items[0][1][1] if len(items) == 1 and items[0][0] == sre_constants.BRANCH else [items]
+    out = []
+    for branch in branches:
+        reqs = requirements(branch, min_len, key)
+        if not reqs:
+            return ()
+        out.append(reqs)
+    return tuple(out)

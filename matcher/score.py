@@ -5,7 +5,8 @@ estimate that it alone establishes the failure, so independent indicators combin
     1 - prod(1 - weight_i * strength_i * proximity_i)
 where strength is 1 for a literal or regex hit and the fuzzy similarity (0..1) for a phrase, and
 proximity is 1 for indicators inside the densest window of `rule.window` lines and 0.5 for those
-found elsewhere in the input (several indicators close together beat one stray phrase).
+found within `REACH` lines of it (several indicators close together beat one stray phrase; evidence
+further away belongs to something else, and a large log is read only around anchor hits).
 A rule needs at least one `anchor` indicator; `support` indicators only add to an anchored rule.
 Each negative indicator found within one window of the evidence multiplies the confidence by
 (1 - weight * strength).
@@ -18,6 +19,7 @@ likely than not to mean this failure). The order is by confidence, except that a
 """
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Optional, Sequence
@@ -29,6 +31,7 @@ from .model import Diagnosis, Document, EvidenceHit, Line
 from .versions import verdict as version_verdict
 
 OUTSIDE_WINDOW = 0.5
+REACH = 400  # lines around the best window where evidence still counts, at OUTSIDE_WINDOW
 VERSION_PENALTY = 0.6
 
 
@@ -73,19 +76,20 @@ def indicator_hits(ind: CompiledIndicator, lines: Sequence[Line]) -> list[_Hit]:
             needle, choices, scorer=fuzz.partial_ratio, score_cutoff=spec.min_similarity, limit=None
         ):
             found[pos] = score / 100.0
-    if not found:
-        pairs = {}
-        for pos in range(len(lines) - 1):
-            a, b = lines[pos].masked, lines[pos + 1].masked
-            if len(a) < need and len(a) + len(b) + 1 >= need:
-                joined = a + " " + b
-                if not anchors or any(w in joined for w in anchors):
-                    pairs[pos] = joined
-        if pairs:
-            for _choice, score, pos in process.extract(
-                needle, pairs, scorer=fuzz.partial_ratio, score_cutoff=spec.min_similarity, limit=None
-            ):
-                found[pos] = score / 100.0
+    pairs = {}
+    for pos in range(len(lines) - 1):
+        if pos in found or lines[pos + 1].no - lines[pos].no > 2:
+            continue
+        a, b = lines[pos].masked, lines[pos + 1].masked
+        if len(a) < need and len(a) + len(b) + 1 >= need:
+            joined = a + " " + b
+            if not anchors or any(w in joined for w in anchors):
+                pairs[pos] = joined
+    if pairs:
+        for _choice, score, pos in process.extract(
+            needle, pairs, scorer=fuzz.partial_ratio, score_cutoff=spec.min_similarity, limit=None
+        ):
+            found[pos] = score / 100.0
     return sorted((_Hit(pos, s) for pos, s in found.items()), key=lambda h: h.pos)
 
 
@@ -117,7 +121,6 @@ def _best_window(rule: CompiledRule, hits: dict[str, list[_Hit]], line_no) -> tu
         return 0.0, {}
     window = max(rule.rule.window, 1)
     positions = {k: [line_no(h.pos) for h in v] for k, v in present.items()}
-    strongest = {k: max(v, key=lambda h: h.strength) for k, v in present.items()}
     all_pos = sorted({p for v in positions.values() for p in v})
     starts: set[int] = set()
     for a in anchor_pos:
@@ -137,7 +140,10 @@ def _best_window(rule: CompiledRule, hits: dict[str, list[_Hit]], line_no) -> tu
                 values.append(weights[ind_id] * h.strength)
                 in_window_anchor |= ind_id in anchors
             else:
-                h = strongest[ind_id]
+                lo, hi = bisect_left(pos, start - REACH), bisect_left(pos, end + REACH)
+                if lo == hi:
+                    continue
+                h = max(hs[lo:hi], key=lambda x: x.strength)
                 values.append(weights[ind_id] * h.strength * OUTSIDE_WINDOW)
             choice[ind_id] = h
         if not in_window_anchor:
@@ -219,9 +225,12 @@ def diagnose(
             ((ind_id, h) for ind_id, hs in scored.all_hits.items() for h in hs),
             key=lambda t: ((t[0], t[1].pos) not in chosen_pos, t[1].pos),
         )
-        total_lines = {h.pos for _i, h in ordered}
+        anchor_ids = {i.spec.id for i in rule.indicators if i.spec.role == "anchor"}
+        occurrences = sorted({doc.lines[h.pos].no for i in anchor_ids for h in scored.all_hits.get(i, ())})
+        reach = rule.rule.window + REACH
+        total_lines = {h.pos for _i, h in ordered if _near(doc.lines[h.pos].no, occurrences, reach)}
         for ind_id, h in ordered:
-            if h.pos in seen_lines:
+            if h.pos in seen_lines or h.pos not in total_lines:
                 continue
             seen_lines.add(h.pos)
             line = doc.lines[h.pos]
@@ -229,7 +238,7 @@ def diagnose(
             if len(ev) >= max_evidence:
                 break
         ev.sort(key=lambda e: e.line)
-        nos = [doc.lines[p].no for p in total_lines]
+        first, last = _occurrence_lines(doc, scored, anchor_ids)
         results.append(Diagnosis(
             id=rule.rule.id,
             confidence=round(min(conf, 1.0), 4),
@@ -237,10 +246,35 @@ def diagnose(
             evidence_total=len(total_lines),
             captures=_captures(rule, doc),
             verdict=verdict,
-            first_line=min(nos) if nos else 0,
-            last_line=max(nos) if nos else 0,
+            first_line=first.no if first else 0,
+            last_line=last.no if last else 0,
+            occurrences=len(occurrences),
+            first_time=timestamp_of(first.text) if first else None,
+            last_time=timestamp_of(last.text) if last else None,
         ))
     return rank(results, index)
+
+
+def _near(no: int, anchors: list[int], reach: int) -> bool:
+    i = bisect_left(anchors, no - reach)
+    return i < len(anchors) and anchors[i] <= no + reach
+
+
+def _occurrence_lines(doc: Document, scored: "_Scored", anchor_ids: set) -> tuple[Optional[Line], Optional[Line]]:
+    """The first and last lines where the failure itself (an anchor) shows."""
+    positions = [h.pos for i in anchor_ids for h in scored.all_hits.get(i, ())]
+    if not positions:
+        return None, None
+    return doc.lines[min(positions)], doc.lines[max(positions)]
+
+
+_TIMESTAMP = re.compile(r"\b(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:?\d{2})?)")
+
+
+def timestamp_of(text: str) -> Optional[str]:
+    """The ISO timestamp a log line starts with or carries (OpenClaw's console and file logs)."""
+    m = _TIMESTAMP.search(text[:200])
+    return m.group(1) if m else None
 
 
 def rank(results: list[Diagnosis], index: Index) -> list[Diagnosis]:

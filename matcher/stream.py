@@ -1,0 +1,217 @@
+"""Read a large input block by block and keep only the lines a diagnosis can depend on.
+
+A rule scores only around its anchor hits: support evidence counts within `score.REACH` lines of
+the best window, negatives within one window of the evidence. So the stream
+  1. asks the scanner (`matcher.prefilter`) for the lines holding an anchor word or a version,
+  2. normalises those lines with a little context and runs the anchor indicators on them,
+  3. keeps every line within `margin` (two windows plus the reach) of each real anchor hit,
+and hands the scorer a document of the kept lines, with their original line numbers. Scoring that
+document gives the diagnoses scoring every line would (tests/test_stream.py proves it on the dev
+corpus and on large logs with failures buried at random depths). Memory holds one block, the last
+`margin` lines of the one before, and the kept lines; it does not grow with healthy traffic.
+
+No I/O here: the caller reads the input and feeds bytes.
+"""
+from __future__ import annotations
+
+from bisect import bisect_right, insort
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Optional
+
+from .index import Index
+from .model import Document, Line
+from .normalise import document, looks_binary, normalise_lines, InputError
+from .prefilter import VERSION_CONTEXT, Scanner, selected_indicators
+from .score import REACH, indicator_hits
+
+BLOCK = 16 * 1024 * 1024  # bytes scanned at a time
+CONTEXT = 2  # lines kept on each side of a candidate (wrapped lines, adjacent-line phrases)
+MAX_VERSION_LINES = 200  # version candidates kept (the start-up banner, an issue template)
+
+
+def reblock(chunks: Iterable[bytes], size: int = BLOCK) -> Iterator[bytes]:
+    """Blocks of about `size` bytes that end at a line break (the last one may not); a single line
+    longer than `size` is cut (normalising cuts such lines anyway)."""
+    carry = b""
+    for chunk in chunks:
+        if not chunk:
+            continue
+        carry += chunk
+        while len(carry) >= size:
+            cut = carry.rfind(b"\n", 0, len(carry)) + 1
+            if cut == 0:
+                cut = len(carry)
+            yield carry[:cut]
+            carry = carry[cut:]
+    if carry:
+        yield carry
+
+
+def margin_for(index: Index) -> int:
+    widest = max((r.rule.window for r in index.rules), default=40)
+    return 2 * widest + REACH
+
+
+@dataclass
+class Stream:
+    """Feed blocks (`feed`), then take the document of the kept lines (`finish`)."""
+
+    index: Index
+    scanner: Scanner
+    margin: int = 0
+    bytes_read: int = 0
+    lines_read: int = 0
+    _base: int = 1  # line number of the next block's first line
+    _kept: dict = field(default_factory=dict)  # line number -> raw bytes
+    _tail: list = field(default_factory=list)  # (line number, raw bytes) of the previous block's end
+    _pending_until: int = 0  # lines up to this number must be kept (an anchor near the last block's end)
+    _versions: int = 0
+    _checked_binary: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.margin:
+            self.margin = margin_for(self.index)
+        self._anchors = selected_indicators(self.index)
+
+    # ------------------------------------------------------------------ feeding
+
+    def feed(self, block: bytes) -> None:
+        if not block:
+            return
+        if not self._checked_binary:
+            self._checked_binary = True
+            if looks_binary(block):
+                raise InputError("binary data, not a text log")
+        base = self._base
+        view = _Lines(block)
+        n = view.count
+        want: list[tuple[int, int]] = []  # block-local line ranges to keep, inclusive
+        if self._pending_until >= base:
+            want.append((0, self._pending_until - base))
+        found = self.scanner.candidates(block)
+        for idx, off in found.anchors:
+            view.know(idx, off)
+            want.append((idx - CONTEXT, idx + CONTEXT))
+        for idx, off in found.versions:
+            if self._versions >= MAX_VERSION_LINES:
+                break
+            self._versions += 1
+            view.know(idx, off)
+            want.append((idx - VERSION_CONTEXT, idx))
+        # the anchors that really match: keep everything within the margin of each
+        for no in self._anchor_hits(view, found.anchors, base):
+            want.append((no - base - self.margin, no - base + self.margin))
+        for lo, hi in want:
+            if lo < 0:
+                self._keep_tail(base + lo)
+            if hi >= n:
+                self._pending_until = max(self._pending_until, base + hi)
+            for i, raw in view.lines(max(lo, 0), min(hi, n - 1)):
+                self._kept.setdefault(base + i, raw)
+        self._tail = [(base + i, raw) for i, raw in view.lines(max(0, n - self.margin), n - 1)]
+        self._base = base + view.newlines  # a block cut inside a long line continues it
+        self.bytes_read += len(block)
+        self.lines_read = base + n - 1
+
+    def _keep_tail(self, first: int) -> None:
+        for no, raw in self._tail:
+            if no >= first:
+                self._kept.setdefault(no, raw)
+
+    def _anchor_hits(self, view: "_Lines", candidates, base: int) -> set[int]:
+        if not candidates:
+            return set()
+        runs: list[tuple[int, int]] = []
+        for idx, _off in candidates:
+            lo, hi = max(0, idx - CONTEXT), min(view.count - 1, idx + CONTEXT)
+            if runs and lo <= runs[-1][1] + 1:
+                runs[-1] = (runs[-1][0], max(runs[-1][1], hi))
+            else:
+                runs.append((lo, hi))
+        lines: list[Line] = []
+        for lo, hi in runs:
+            raw = b"\n".join(r for _i, r in view.lines(lo, hi))
+            lines.extend(normalise_lines(raw.decode("utf-8", "replace"), base + lo))
+        hits: set[int] = set()
+        for ind in self._anchors:
+            for h in indicator_hits(ind, lines):
+                hits.add(lines[h.pos].no)
+        return hits
+
+    # ------------------------------------------------------------------ result
+
+    def lines(self) -> list[Line]:
+        """The kept lines, normalised, in order."""
+        out: list[Line] = []
+        run: list[bytes] = []
+        first = prev = None
+        for no in sorted(self._kept):
+            if prev is not None and no != prev + 1:
+                out.extend(normalise_lines(b"\n".join(run).decode("utf-8", "replace"), first))
+                run, first = [], None
+            if first is None:
+                first = no
+            run.append(self._kept[no])
+            prev = no
+        if run:
+            out.extend(normalise_lines(b"\n".join(run).decode("utf-8", "replace"), first))
+        return out
+
+    def finish(self) -> Document:
+        return document(self.lines())
+
+    @property
+    def kept(self) -> int:
+        return len(self._kept)
+
+
+class _Lines:
+    """Lines of one block, found by walking line breaks from lines whose start is known."""
+
+    def __init__(self, block: bytes):
+        self.block = block
+        self.newlines = block.count(b"\n")
+        self.count = self.newlines + (0 if block.endswith(b"\n") else 1)
+        self._known: dict[int, int] = {0: 0}
+        self._order: list[int] = [0]
+
+    def know(self, idx: int, off: int) -> None:
+        if idx not in self._known:
+            self._known[idx] = off
+            insort(self._order, idx)
+
+    def _start(self, idx: int) -> int:
+        """Byte offset of line `idx`, walking from the nearest known line before it."""
+        if idx in self._known:
+            return self._known[idx]
+        below = self._order[bisect_right(self._order, idx) - 1]
+        pos = self._known[below]
+        find = self.block.find
+        for _ in range(idx - below):
+            pos = find(b"\n", pos) + 1
+        self.know(idx, pos)
+        return pos
+
+    def lines(self, lo: int, hi: int) -> Iterator[tuple[int, bytes]]:
+        if hi < lo:
+            return
+        pos = self._start(lo)
+        block = self.block
+        for i in range(lo, hi + 1):
+            end = block.find(b"\n", pos)
+            if end < 0:
+                end = len(block)
+                yield i, block[pos:end]
+                break
+            yield i, block[pos:end]
+            pos = end + 1
+        self.know(hi + 1, pos)
+
+
+def stream_document(chunks: Iterable[bytes], index: Index, scanner: Scanner,
+                    block: int = BLOCK) -> tuple[Document, Stream]:
+    """The document to score for an input given as byte chunks."""
+    s = Stream(index, scanner)
+    for b in reblock(chunks, block):
+        s.feed(b)
+    return s.finish(), s
