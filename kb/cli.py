@@ -122,7 +122,22 @@ def _gunzip(chunks: Iterator[bytes]) -> Iterator[bytes]:
         raise InputError(f"corrupt gzip data ({exc})") from None
 
 
-def _document(inp: Input, index, quiet: bool):
+class _Scanner:
+    """The scanner for large inputs, built on first need and then shared by every input of a run
+    (compiling it takes a second; a directory of rotations needs it once)."""
+
+    def __init__(self, index):
+        self.index, self._scanner = index, None
+
+    def get(self):
+        if self._scanner is None:
+            from matcher.prefilter import build
+
+            self._scanner = build(self.index)
+        return self._scanner
+
+
+def _document(inp: Input, index, scanner: _Scanner, quiet: bool):
     """The document to score: small inputs normalised whole, large ones streamed through the
     scanner (progress on stderr for large files on a terminal)."""
     from .progress import Progress
@@ -139,7 +154,6 @@ def _document(inp: Input, index, quiet: bool):
     if seen <= SMALL:
         progress.finish()
         return normalise(decode_bytes(b"".join(head)))
-    from matcher.prefilter import build
     from matcher.stream import stream_document
 
     def counted():
@@ -148,7 +162,7 @@ def _document(inp: Input, index, quiet: bool):
             progress.update(len(chunk))
             yield chunk
 
-    doc, _stream = stream_document(counted(), index, build(index))
+    doc, _stream = stream_document(counted(), index, scanner.get())
     progress.finish()
     return doc
 
@@ -162,6 +176,7 @@ def _kb(args: argparse.Namespace) -> KnowledgeBase:
 def cmd_match(args: argparse.Namespace) -> int:
     kb = _kb(args)
     index = kb.index()
+    scanner = _Scanner(index)
     style = output.Style(sys.stdout)
     found = False
     errors = 0
@@ -169,7 +184,7 @@ def cmd_match(args: argparse.Namespace) -> int:
         doc = None
         if error is None and inp is not None:
             try:
-                doc = _document(inp, index, args.quiet)
+                doc = _document(inp, index, scanner, args.quiet)
             except InputError as exc:
                 error = str(exc)
             except OSError as exc:

@@ -17,7 +17,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Sequence
 
 from .index import CompiledIndicator, Index
 from .regex_safety import alternatives, needles_of, requirements

@@ -226,7 +226,8 @@ def diagnose(
             key=lambda t: ((t[0], t[1].pos) not in chosen_pos, t[1].pos),
         )
         anchor_ids = {i.spec.id for i in rule.indicators if i.spec.role == "anchor"}
-        occurrences = sorted({doc.lines[h.pos].no for i in anchor_ids for h in scored.all_hits.get(i, ())})
+        anchor_pos = sorted({h.pos for i in anchor_ids for h in scored.all_hits.get(i, ())})
+        occurrences = sorted({doc.lines[p].no for p in anchor_pos})  # a cut line shares its number
         reach = rule.rule.window + REACH
         total_lines = {h.pos for _i, h in ordered if _near(doc.lines[h.pos].no, occurrences, reach)}
         for ind_id, h in ordered:
@@ -238,7 +239,8 @@ def diagnose(
             if len(ev) >= max_evidence:
                 break
         ev.sort(key=lambda e: e.line)
-        first, last = _occurrence_lines(doc, scored, anchor_ids)
+        first = doc.lines[anchor_pos[0]] if anchor_pos else None
+        last = doc.lines[anchor_pos[-1]] if anchor_pos else None
         results.append(Diagnosis(
             id=rule.rule.id,
             confidence=round(min(conf, 1.0), 4),
@@ -258,14 +260,6 @@ def diagnose(
 def _near(no: int, anchors: list[int], reach: int) -> bool:
     i = bisect_left(anchors, no - reach)
     return i < len(anchors) and anchors[i] <= no + reach
-
-
-def _occurrence_lines(doc: Document, scored: "_Scored", anchor_ids: set) -> tuple[Optional[Line], Optional[Line]]:
-    """The first and last lines where the failure itself (an anchor) shows."""
-    positions = [h.pos for i in anchor_ids for h in scored.all_hits.get(i, ())]
-    if not positions:
-        return None, None
-    return doc.lines[min(positions)], doc.lines[max(positions)]
 
 
 _TIMESTAMP = re.compile(r"\b(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:?\d{2})?)")
