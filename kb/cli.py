@@ -5,18 +5,17 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
-
-from jinja2 import TemplateSyntaxError
 
 from matcher import InputError, decode_bytes, diagnose, normalise
 
 from . import output
+from .knowledge import SITE_URL, KnowledgeBase, SourceError, default_dir
 from .report import diagnosis_record
-from .schema import schema_json
-from .selftest import confusion, format_confusion, run_examples
-from .signatures import KnowledgeBase, SourceError, check_references, default_dir, load_kb, parse_signature
+
+# Only what `clawkb match` needs is imported here: YAML, JSON Schema and Jinja2 are imported by the
+# commands that use them (validate, test, show, site), so a pasted log is diagnosed about as fast
+# as Python starts.
 
 EXIT_FOUND, EXIT_NONE, EXIT_ERROR = 0, 1, 2
 CLOSEST_MIN = 0.15  # below the report threshold: named as "closest" when nothing is diagnosed
@@ -46,13 +45,13 @@ def iter_inputs(paths: Sequence[str]) -> Iterator[tuple[str, Optional[Input], Op
         if p == "-":
             yield "-", Input("-", _gunzip(_chunks(sys.stdin.buffer)), None), None
             continue
-        path = Path(p)
-        if path.is_dir():
-            files = sorted(f for f in path.rglob("*") if f.is_file() and f.name.endswith(LOG_SUFFIXES))
+        if os.path.isdir(p):
+            files = sorted(os.path.join(d, f) for d, _dirs, names in os.walk(p) for f in names
+                           if f.endswith(LOG_SUFFIXES) and os.path.isfile(os.path.join(d, f)))
             if not files:
                 yield p, None, "directory holds no *.log, *.jsonl or *.txt files"
             for f in files:
-                yield _open(str(f))
+                yield _open(f)
             continue
         yield _open(p)
 
@@ -170,7 +169,10 @@ def _document(inp: Input, index, scanner: _Scanner, quiet: bool):
 # --------------------------------------------------------------------------- commands
 
 def _kb(args: argparse.Namespace) -> KnowledgeBase:
-    return load_kb(args.signatures)
+    """The knowledge base, compiled: from the cache when the signatures have not changed."""
+    from .compiled import load
+
+    return load(args.signatures)
 
 
 def cmd_match(args: argparse.Namespace) -> int:
@@ -239,7 +241,11 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    root = Path(args.signatures) if args.signatures else default_dir()
+    from pathlib import Path
+
+    from .signatures import check_references, parse_signature
+
+    root = Path(args.signatures or default_dir())
     problems: list[str] = []
     sigs = []
     files = sorted(root.glob("*.yaml")) if root.is_dir() else []
@@ -270,9 +276,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _check_templates(sig) -> None:
-    from .report import _ENV
+    from .texts import TemplateProblem
 
-    texts = [("explanation",), *[("fix", i, k) for i, step in enumerate(sig.fix) for k in ("title", "body")]]
+    texts = [("explanation",), *[("fix", i, k) for i, step in enumerate(sig.fix) for k in ("title", "body")],
+             *[("fix", i, "commands", j) for i, step in enumerate(sig.fix) for j in range(len(step.get("commands", [])))]]
     for path in texts:
         value: Any = sig.data
         for p in path:
@@ -281,13 +288,15 @@ def _check_templates(sig) -> None:
                 break
         if isinstance(value, str):
             try:
-                _ENV.parse(value)
-            except TemplateSyntaxError as exc:
-                raise SourceError(sig.path, sig.line_of(*path), ".".join(map(str, path)), f"template error: {exc.message}") from None
+                sig.text(value)
+            except TemplateProblem as exc:
+                raise SourceError(sig.path, sig.line_of(*path), ".".join(map(str, path)), f"template error: {exc}") from None
 
 
 def cmd_test(args: argparse.Namespace) -> int:
     kb = _kb(args)
+    from .selftest import confusion, format_confusion, run_examples
+
     results = run_examples(kb, min_confidence=args.min_confidence)
     failed = [r for r in results if not r.ok]
     for r in results:
@@ -371,6 +380,8 @@ def cmd_fix(args: argparse.Namespace) -> int:
 def cmd_scripts(args: argparse.Namespace) -> int:
     from .remedies.bundle import write_scripts
 
+    from pathlib import Path
+
     for p in write_scripts(Path(args.dest)):
         output.write(sys.stdout, str(p))
     return 0
@@ -437,6 +448,8 @@ def cmd_gh_backfill(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    from .schema import schema_json
+
     output.write(sys.stdout, schema_json().rstrip("\n"))
     return 0
 
@@ -472,14 +485,12 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--state-dir", metavar="DIR", help="default: $OPENCLAW_STATE_DIR or ~/.openclaw")
     d.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     d.set_defaults(func=cmd_doctor)
-    from .remedies.repairs import add_arguments
+    from .remedies.arguments import add_arguments
 
     f = sub.add_parser("fix", help="repair the local state for a failure (dry run unless --apply)")
     f.add_argument("id", nargs="?", help="signature id (see clawkb doctor)")
     add_arguments(f)
     f.set_defaults(func=cmd_fix)
-    from .signatures import SITE_URL
-
     g = sub.add_parser("gh", help="GitHub: diagnose issues and keep one comment up to date")
     gsub = g.add_subparsers(dest="gh_command", metavar="ACTION", required=True)
     gc = gsub.add_parser("comment", help="handle one issues / issue_comment event (the Action runs this)")

@@ -9,14 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
-from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment
-
 from matcher import Diagnosis, VersionVerdict
 
-from .signatures import KnowledgeBase, Signature
+from .knowledge import KnowledgeBase, Signature
 
-_ENV = SandboxedEnvironment(autoescape=False)
 _SAFE_VALUE = re.compile(r"[^\w.:/@+-]")
 COLLECT_NEXT = [
     "openclaw --version",
@@ -37,10 +33,8 @@ def safe_captures(captures: dict[str, tuple[str, ...]]) -> dict[str, str]:
 
 
 def fill(sig: Signature, text: str, values: dict[str, str]) -> str:
-    try:  # names without a value are undefined: `{% if x %}` is false and `default(...)` applies
-        return _ENV.from_string(text).render(**values).strip()
-    except TemplateError as exc:  # a broken template is a signature bug; `clawkb validate` catches it
-        return f"{text.strip()}\n\n(template error: {exc})"
+    """One of the signature's texts with the captured values in (see `kb.texts`)."""
+    return sig.text(text).render(values)
 
 
 def verdict_message(v: Optional[VersionVerdict], sig: Signature) -> Optional[str]:

@@ -3,83 +3,22 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
 import jsonschema
 
-from matcher import Capture, Indicator, Rule, VersionRange, compile_rules
-from matcher.index import Index
 from matcher.regex_safety import UnsafeRegex, check_regex
 from matcher.versions import VersionError, parse_version
 
+from .knowledge import SITE_URL, KnowledgeBase, Signature, _indicator, default_dir, page_url  # noqa: F401 (re-exported)
 from .schema import SIGNATURE_SCHEMA
-from .yamlsource import Located, SourceError, load_located
+from .yamlsource import SourceError, load_located
 
-SITE_URL = os.environ.get("CLAWKB_SITE_URL", "https://clawkb.github.io/clawkb/").rstrip("/") + "/"
+__all__ = ["SITE_URL", "KnowledgeBase", "Signature", "SourceError", "check_references", "default_dir",
+           "load_kb", "page_url", "parse_signature"]
+
 _VALIDATOR = jsonschema.Draft202012Validator(SIGNATURE_SCHEMA)
-
-
-@dataclass
-class Signature:
-    data: dict[str, Any]
-    path: str
-    located: Optional[Located] = field(default=None, repr=False)
-
-    @property
-    def id(self) -> str:
-        return self.data["id"]
-
-    def __getattr__(self, name: str) -> Any:  # signature.title, signature.fix, ...
-        try:
-            return self.__dict__["data"][name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    @property
-    def url(self) -> str:
-        return page_url(self.id)
-
-    def line_of(self, *path: Any) -> int:
-        return self.located.line_of(tuple(path)) if self.located else 0
-
-    def to_rule(self) -> Rule:
-        ev = self.data["evidence"]
-        return Rule(
-            id=self.id,
-            indicators=tuple(_indicator(i) for i in ev["indicators"]),
-            negatives=tuple(_indicator(i) for i in ev.get("negative", [])),
-            captures=tuple(Capture(name, rx) for name, rx in ev.get("captures", {}).items()),
-            window=ev.get("window", 40),
-            affected=tuple(
-                VersionRange(tuple(next(iter(e.items())) for e in r["events"]))
-                for r in self.data["versions"]["ranges"]
-            ),
-            explains=tuple(self.data.get("explains", [])),
-        )
-
-
-def page_url(sig_id: str) -> str:
-    return f"{SITE_URL}failures/{sig_id}/"
-
-
-def _indicator(d: dict) -> Indicator:
-    kind = next(k for k in ("phrase", "literal", "regex") if k in d)
-    return Indicator(
-        id=d["id"], kind=kind, pattern=d[kind], weight=float(d["weight"]), role=d.get("role", "anchor"),
-        case_sensitive=bool(d.get("case_sensitive", False)), min_similarity=float(d.get("min_similarity", 88)),
-        after=d.get("after"),
-    )
-
-
-def default_dir() -> Path:
-    """The signatures shipped with clawkb (inside the wheel, or the checkout's `signatures/`)."""
-    override = os.environ.get("CLAWKB_SIGNATURES")
-    if override:
-        return Path(override)
-    return Path(str(resources.files("clawkb_signatures")))
 
 
 def _field(path: Iterable[Any]) -> str:
@@ -185,32 +124,9 @@ def _check_semantics(sig: Signature) -> None:
             raise SourceError(sig.path, sig.line_of(*where), _field(where), "a range starts with an introduced event")
 
 
-@dataclass
-class KnowledgeBase:
-    signatures: list[Signature]
-    directory: str
-
-    def get(self, sig_id: str) -> Signature:
-        for s in self.signatures:
-            if s.id == sig_id:
-                return s
-        raise KeyError(sig_id)
-
-    @property
-    def ids(self) -> list[str]:
-        return [s.id for s in self.signatures]
-
-    def index(self) -> Index:
-        """The compiled rules (compiled once per knowledge base)."""
-        cached = self.__dict__.get("_index")
-        if cached is None:
-            cached = self.__dict__["_index"] = compile_rules([s.to_rule() for s in self.signatures])
-        return cached
-
-
 def load_kb(directory: Optional[os.PathLike | str] = None) -> KnowledgeBase:
     """Every `*.yaml` in the directory, validated; raises SourceError on the first problem."""
-    root = Path(directory) if directory is not None else default_dir()
+    root = Path(directory if directory is not None else default_dir())
     if not root.is_dir():
         raise SourceError(str(root), 0, "", "signature directory not found")
     sigs = []

@@ -6,14 +6,7 @@ from typing import Any
 
 import yaml
 
-
-class SourceError(ValueError):
-    """A problem in a signature file, located. str() is one line: `file:line: field: message`."""
-
-    def __init__(self, path: str, line: int, field: str, message: str):
-        self.path, self.line, self.field, self.message = path, line, field, message
-        where = f"{path}:{line}" if line else path
-        super().__init__(f"{where}: {field + ': ' if field else ''}{message}")
+from .knowledge import SourceError  # noqa: F401 (where it was first defined)
 
 
 @dataclass

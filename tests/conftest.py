@@ -1,5 +1,6 @@
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,9 @@ ROOT = Path(__file__).resolve().parent.parent
 for p in (ROOT / "tests", ROOT / "benchmarks"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
+
+# the compiled knowledge base store (kb.compiled) of this test session, not the user's
+os.environ.setdefault("CLAWKB_CACHE_DIR", tempfile.mkdtemp(prefix="clawkb-cache-"))
 
 SHARED = Path(os.environ.get("CLAWKB_SHARED", ROOT.parent / "shared"))
 DEV_CORPUS = SHARED / "corpus" / "dev.jsonl"

@@ -16,6 +16,7 @@ from kb.remedies.openclaw_state import AuthStore, Config, Plan, Ref, StateError,
 from kb.remedies.openclaw_state import detect_version, fmt_duration, fmt_ms, json_diff  # bundle: inline
 from kb.remedies.openclaw_state import load_auth_stores, load_config, load_cron, now_ms  # bundle: inline
 from kb.remedies.openclaw_state import render_plan, restore, state_dir, version_at_least  # bundle: inline
+from kb.remedies.arguments import add_arguments  # bundle: inline
 
 AGGREGATOR = re.compile(r"litellm|proxy|one-?api|new-?api|aggregat|gateway|router|-cloud\b", re.I)
 OAUTH_KINDS = ("oauth", "token")
@@ -357,16 +358,6 @@ def build_plan(repair: str, root: Path, args: argparse.Namespace) -> Plan:
     if repair == "split-proxy-provider":
         return plan_split_proxy(root)
     raise StateError(f"unknown repair {repair!r}")
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--state-dir", metavar="DIR", help="OpenClaw state directory (default: $OPENCLAW_STATE_DIR or ~/.openclaw)")
-    p.add_argument("--apply", action="store_true", help="write the changes (default: show them only)")
-    p.add_argument("--force", action="store_true", help="apply even while the gateway is running")
-    p.add_argument("--agent", metavar="NAME", help="only this agent ('shared' for the shared store)")
-    p.add_argument("--profile", metavar="ID", help="only this auth profile (e.g. anthropic:manual)")
-    p.add_argument("--job", action="append", metavar="ID", help="only this cron job (repeatable)")
-    p.add_argument("--restore", metavar="BACKUP", help="put a backup made by an earlier --apply back")
 
 
 def run(repairs: List[str], args: argparse.Namespace, out=sys.stdout, note: Optional[tuple] = None) -> int:

@@ -1,0 +1,122 @@
+"""The compiled knowledge base, kept between runs in the user's cache directory.
+
+Parsing and validating thirty YAML files takes a quarter of a second; `clawkb match` on a pasted
+log should take about as long as starting Python. So the first run validates the signatures, compiles
+the rules and prepares the texts (`kb.texts`), and stores the result; later runs load it in a few
+milliseconds, without importing YAML, JSON Schema or Jinja2. The store is keyed by the content of
+every signature file (compared byte for byte, no hash to collide) and by clawkb's own code: editing, adding or removing a signature, or
+upgrading clawkb, rebuilds it. A missing, unreadable, corrupt or unwritable cache only costs time.
+
+Where: `$CLAWKB_CACHE_DIR`, else `$XDG_CACHE_HOME/clawkb`, else `~/.cache/clawkb`. Set
+`CLAWKB_CACHE_DIR=off` to build in memory every time. The files are pickles written by this user
+for this user, like any tool's cache; nothing from an input is ever stored.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import zlib
+from typing import Optional
+
+from .knowledge import KnowledgeBase, default_dir
+
+FORMAT = 1  # bump when what is stored changes shape
+
+
+def cache_dir() -> Optional[str]:
+    env = os.environ.get("CLAWKB_CACHE_DIR")
+    if env:
+        return None if env.lower() in ("off", "0", "none") else env
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "clawkb")
+
+
+def _code_fingerprint() -> bytes:
+    """clawkb's own modules (by size and modification time): a new version invalidates the store."""
+    import matcher
+
+    parts = [f"{sys.version_info[:2]}:{FORMAT}"]
+    for pkg in (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.path.abspath(matcher.__file__))):
+        for name in sorted(os.listdir(pkg)):
+            if name.endswith(".py"):
+                st = os.stat(os.path.join(pkg, name))
+                parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+    return ";".join(parts).encode()
+
+
+def _key(files: list[str]) -> Optional[bytes]:
+    parts = [_code_fingerprint()]
+    try:
+        for f in files:
+            with open(f, "rb") as fh:
+                parts.append(os.path.basename(f).encode() + b"\0" + fh.read())
+    except OSError:
+        return None  # let the full loader report the unreadable file
+    return b"\0\0".join(parts)
+
+
+def _store_path(directory: str, root: str) -> str:
+    where = zlib.crc32(os.path.abspath(root).encode())  # names the file; the key decides
+    return os.path.join(directory, f"kb-{where:08x}.pickle")
+
+
+def load(directory: Optional[os.PathLike | str] = None) -> KnowledgeBase:
+    """The knowledge base of a signature directory (default: the shipped one), with its rules compiled
+    and its texts prepared: from the store when it is current, else built (validated) and stored.
+    Raises `SourceError` as `load_kb` does."""
+    root = os.fspath(directory) if directory is not None else default_dir()
+    try:
+        files = sorted(os.path.join(root, f) for f in os.listdir(root) if f.endswith(".yaml"))
+    except OSError:
+        files = []
+    store = cache_dir()
+    key = _key(files) if store is not None and files else None
+    path = _store_path(store, root) if store is not None and key else None
+    if path is not None and key is not None:
+        kb = _read(path, key)
+        if kb is not None:
+            return kb
+    from .signatures import load_kb
+
+    kb = load_kb(root)
+    kb.index()
+    for sig in kb.signatures:
+        for source in sig.template_sources():
+            try:
+                sig.text(source)
+            except ValueError:
+                pass  # a broken template renders as an error note; `clawkb validate` names it
+        sig.located = None  # only for pointing at lines of files being validated
+    if path is not None and key is not None:
+        _write(path, key, kb)
+    return kb
+
+
+def _read(path: str, key: bytes) -> Optional[KnowledgeBase]:
+    try:
+        with open(path, "rb") as fh:
+            if pickle.load(fh) != key:
+                return None
+            kb = pickle.load(fh)
+    except Exception:  # missing, truncated, from another version: rebuild
+        return None
+    return kb if isinstance(kb, KnowledgeBase) else None
+
+
+def _write(path: str, key: bytes, kb: KnowledgeBase) -> None:
+    import tempfile
+
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path), suffix=".tmp", dir=os.path.dirname(path))
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(key, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(kb, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        pass  # a read-only home: every run builds in memory

@@ -1,0 +1,126 @@
+"""The knowledge base as the commands use it: signatures (their data, where they came from) and
+the compiled rules. Light on purpose: `clawkb match` loads it from the compiled cache
+(`kb.compiled`) without importing YAML, JSON Schema or Jinja2; `kb.signatures` builds it from files.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from matcher import Capture, Indicator, Rule, VersionRange, compile_rules
+from matcher.index import Index
+
+from .texts import Text, prepare
+
+SITE_URL = os.environ.get("CLAWKB_SITE_URL", "https://clawkb.github.io/clawkb/").rstrip("/") + "/"
+
+
+class SourceError(ValueError):
+    """A problem in a signature file, located. str() is one line: `file:line: field: message`."""
+
+    def __init__(self, path: str, line: int, field: str, message: str):
+        self.path, self.line, self.field, self.message = path, line, field, message
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {field + ': ' if field else ''}{message}")
+
+
+def default_dir() -> str:
+    """The signatures shipped with clawkb (inside the wheel, or the checkout's `signatures/`)."""
+    override = os.environ.get("CLAWKB_SIGNATURES")
+    if override:
+        return override
+    import clawkb_signatures
+
+    return os.path.dirname(os.path.abspath(clawkb_signatures.__file__))
+
+
+@dataclass
+class Signature:
+    data: dict[str, Any]
+    path: str
+    located: Optional[Any] = field(default=None, repr=False)  # yamlsource.Located, for error lines
+    texts: dict[str, Text] = field(default_factory=dict, repr=False)  # template source -> prepared
+
+    @property
+    def id(self) -> str:
+        return self.data["id"]
+
+    def __getattr__(self, name: str) -> Any:  # signature.title, signature.fix, ...
+        try:
+            return self.__dict__["data"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def url(self) -> str:
+        return page_url(self.id)
+
+    def text(self, source: str) -> Text:
+        """One of this signature's texts, prepared for rendering (prepared once, then kept)."""
+        t = self.texts.get(source)
+        if t is None:
+            t = self.texts[source] = prepare(source)
+        return t
+
+    def template_sources(self) -> list[str]:
+        """Every text of this signature that is rendered with captured values."""
+        out = [self.data["explanation"]]
+        for step in self.data["fix"]:
+            out += [step["title"], *([step["body"]] if step.get("body") else []), *step.get("commands", [])]
+        return out
+
+    def line_of(self, *path: Any) -> int:
+        return self.located.line_of(tuple(path)) if self.located else 0
+
+    def to_rule(self) -> Rule:
+        ev = self.data["evidence"]
+        return Rule(
+            id=self.id,
+            indicators=tuple(_indicator(i) for i in ev["indicators"]),
+            negatives=tuple(_indicator(i) for i in ev.get("negative", [])),
+            captures=tuple(Capture(name, rx) for name, rx in ev.get("captures", {}).items()),
+            window=ev.get("window", 40),
+            affected=tuple(
+                VersionRange(tuple(next(iter(e.items())) for e in r["events"]))
+                for r in self.data["versions"]["ranges"]
+            ),
+            explains=tuple(self.data.get("explains", [])),
+        )
+
+
+def page_url(sig_id: str) -> str:
+    return f"{SITE_URL}failures/{sig_id}/"
+
+
+def _indicator(d: dict) -> Indicator:
+    kind = next(k for k in ("phrase", "literal", "regex") if k in d)
+    return Indicator(
+        id=d["id"], kind=kind, pattern=d[kind], weight=float(d["weight"]), role=d.get("role", "anchor"),
+        case_sensitive=bool(d.get("case_sensitive", False)), min_similarity=float(d.get("min_similarity", 88)),
+        after=d.get("after"),
+    )
+
+
+
+@dataclass
+class KnowledgeBase:
+    signatures: list[Signature]
+    directory: str
+
+    def get(self, sig_id: str) -> Signature:
+        for s in self.signatures:
+            if s.id == sig_id:
+                return s
+        raise KeyError(sig_id)
+
+    @property
+    def ids(self) -> list[str]:
+        return [s.id for s in self.signatures]
+
+    def index(self) -> Index:
+        """The compiled rules (compiled once per knowledge base)."""
+        cached = self.__dict__.get("_index")
+        if cached is None:
+            cached = self.__dict__["_index"] = compile_rules([s.to_rule() for s in self.signatures])
+        return cached

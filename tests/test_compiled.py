@@ -1,0 +1,115 @@
+"""The compiled knowledge base store: what `clawkb match` loads instead of parsing YAML every run."""
+import os
+import shutil
+import subprocess
+import sys
+from itertools import combinations
+
+import pytest
+
+from kb import compiled
+from kb.texts import Text, _render_dynamic, prepare
+from matcher import diagnose, normalise
+
+from conftest import ROOT
+
+PASTE = (ROOT / "examples" / "gateway-billing-lockout.log").read_text()
+
+
+def _ids(kb):
+    return [(d.id, d.confidence) for d in diagnose(normalise(PASTE), kb.index())]
+
+
+def test_a_stored_knowledge_base_diagnoses_as_the_signature_files_do(tmp_path, monkeypatch, kb):
+    monkeypatch.setenv("CLAWKB_CACHE_DIR", str(tmp_path / "cache"))
+    first = compiled.load(ROOT / "signatures")  # built and stored
+    assert list((tmp_path / "cache").glob("kb-*.pickle"))
+    second = compiled.load(ROOT / "signatures")  # read back
+    assert first is not second
+    assert _ids(second) == _ids(first) == _ids(kb)
+    assert second.ids == kb.ids
+
+
+def test_editing_a_signature_rebuilds_the_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLAWKB_CACHE_DIR", str(tmp_path / "cache"))
+    sigs = tmp_path / "sigs"
+    shutil.copytree(ROOT / "signatures", sigs)
+    before = compiled.load(sigs)
+    victim = sigs / f"{before.ids[0]}.yaml"
+    text = victim.read_text()
+    old_title = before.get(before.ids[0]).title
+    victim.write_text(text.replace(f"title: {old_title}", "title: Retitled for the test", 1)
+                      if f"title: {old_title}" in text else text.replace("title:", "title: Retitled for the test #", 1))
+    after = compiled.load(sigs)
+    assert after.get(before.ids[0]).title.startswith("Retitled for the test")
+    (sigs / f"{before.ids[1]}.yaml").unlink()
+    assert before.ids[1] not in compiled.load(sigs).ids
+
+
+def test_a_corrupt_or_unwritable_store_only_costs_time(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("CLAWKB_CACHE_DIR", str(cache))
+    compiled.load(ROOT / "signatures")
+    for f in cache.glob("kb-*.pickle"):
+        f.write_bytes(b"\x80\x05garbage")
+    assert _ids(compiled.load(ROOT / "signatures"))
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    monkeypatch.setenv("CLAWKB_CACHE_DIR", str(blocker / "cache"))
+    assert _ids(compiled.load(ROOT / "signatures"))
+    monkeypatch.setenv("CLAWKB_CACHE_DIR", "off")
+    assert _ids(compiled.load(ROOT / "signatures"))
+
+
+def test_a_bad_signature_is_reported_not_stored(tmp_path, monkeypatch):
+    from kb.signatures import SourceError
+
+    monkeypatch.setenv("CLAWKB_CACHE_DIR", str(tmp_path / "cache"))
+    sigs = tmp_path / "sigs"
+    shutil.copytree(ROOT / "signatures", sigs)
+    (sigs / "broken.yaml").write_text("id: broken\ntitle: [unclosed\n")
+    with pytest.raises(SourceError):
+        compiled.load(sigs)
+    with pytest.raises(SourceError):  # and again: nothing half-built was kept
+        compiled.load(sigs)
+
+
+def test_matching_from_the_store_imports_no_yaml_schema_or_template_engine(tmp_path):
+    env = {**os.environ, "CLAWKB_CACHE_DIR": str(tmp_path / "cache")}
+    code = ("import sys; from kb.cli import main; rc = main(['match', sys.argv[1]]); "
+            "print(sorted(m for m in ('yaml', 'jsonschema', 'jinja2', 'kb.signatures') if m in sys.modules))")
+    args = [sys.executable, "-c", code, str(ROOT / "examples" / "gateway-billing-lockout.log")]
+    subprocess.run(args, env=env, check=True, capture_output=True)  # builds the store
+    out = subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("source, values, expected", [
+    ("Plain text.", {}, "Plain text."),
+    ("Key {{ provider }}.", {"provider": "openai"}, "Key openai."),
+    ("Key {{ provider | default('anthropic') }}.", {}, "Key anthropic."),
+    ("{% if model %}Model {{ model }}.{% endif %} Done.", {}, "Done."),
+    ("{% if model %}Model {{ model }}.{% endif %} Done.", {"model": "gpt-5"}, "Model gpt-5. Done."),
+])
+def test_a_prepared_text_renders_as_jinja2_does(source, values, expected):
+    t = prepare(source)
+    assert t.forms is not None
+    assert t.render(values) == expected == _render_dynamic(source, values)
+
+
+def test_a_text_that_looks_at_values_is_left_to_jinja2():
+    t = prepare("{% if provider == 'openai' %}OpenAI{% else %}other{% endif %}")
+    assert t.forms is None
+    assert t.render({"provider": "openai"}) == "OpenAI"
+    assert prepare("{{ provider | upper }}").render({"provider": "x"}) == "X"
+
+
+def test_every_signature_text_renders_as_jinja2_would_for_any_captured_values(kb):
+    for sig in kb.signatures:
+        names = [c for c in sig.evidence.get("captures", {})]
+        for source in sig.template_sources():
+            t: Text = prepare(source)
+            for k in range(len(names) + 1):
+                for present in combinations(names, k):
+                    values = {n: f"v-{n}.1" for n in present}
+                    assert t.render(values) == _render_dynamic(source, values), (sig.id, source[:60], present)
