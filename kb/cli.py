@@ -132,7 +132,9 @@ class _Scanner:
         if self._scanner is None:
             from matcher.prefilter import build
 
-            self._scanner = build(self.index)
+            from .compiled import FileStore
+
+            self._scanner = build(self.index, store=FileStore())
         return self._scanner
 
 

@@ -120,3 +120,41 @@ def _write(path: str, key: bytes, kb: KnowledgeBase) -> None:
             raise
     except OSError:
         pass  # a read-only home: every run builds in memory
+
+
+class FileStore:
+    """`matcher.prefilter.Store` in the cache directory: the compiled Hyperscan database (a second
+    to build, a few milliseconds to load). Keeps the few most recent entries."""
+
+    KEEP = 8
+
+    def __init__(self, directory: Optional[str] = None):
+        self.directory = directory if directory is not None else cache_dir()
+
+    def get(self, key: str) -> Optional[bytes]:
+        if self.directory is None:
+            return None
+        try:
+            with open(os.path.join(self.directory, key + ".bin"), "rb") as fh:
+                return fh.read()
+        except OSError:
+            return None
+
+    def put(self, key: str, data: bytes) -> None:
+        if self.directory is None:
+            return
+        import tempfile
+
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=key, suffix=".tmp", dir=self.directory)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, os.path.join(self.directory, key + ".bin"))
+            prefix = key.split("-")[0] + "-"
+            entries = sorted((e for e in os.scandir(self.directory) if e.name.startswith(prefix) and e.name.endswith(".bin")),
+                             key=lambda e: e.stat().st_mtime, reverse=True)
+            for old in entries[self.KEEP:]:
+                os.unlink(old.path)
+        except OSError:
+            pass

@@ -19,10 +19,46 @@ from .vocabulary import COMMON, STOP, is_common_word
 _WORD = re.compile(r"[a-z][a-z0-9_-]{3,}")
 
 
+class LazyRegex:
+    """A regex compiled on first use. A compiled index is stored (pickled) between runs; most of its
+    regexes never meet a line holding their anchor words in a short paste, so compiling them all on
+    load would cost more than the whole match."""
+
+    __slots__ = ("pattern", "flags", "_rx")
+
+    def __init__(self, pattern: str, flags: int = 0):
+        self.pattern, self.flags, self._rx = pattern, flags, None
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        rx = self._rx
+        if rx is None:
+            rx = self._rx = re.compile(self.pattern, self.flags)
+        return rx
+
+    def search(self, text: str) -> Optional[re.Match[str]]:
+        return self.compiled.search(text)
+
+    def finditer(self, text: str):
+        return self.compiled.finditer(text)
+
+    def __reduce__(self):
+        return (LazyRegex, (self.pattern, self.flags))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LazyRegex) and (self.pattern, self.flags) == (other.pattern, other.flags)
+
+    def __hash__(self) -> int:
+        return hash((self.pattern, self.flags))
+
+    def __repr__(self) -> str:
+        return f"LazyRegex({self.pattern!r}, {self.flags})"
+
+
 @dataclass(frozen=True)
 class CompiledIndicator:
     spec: Indicator
-    regex: Optional[re.Pattern[str]]
+    regex: Optional[LazyRegex]
     needle: str  # phrase (masked canonical) or literal (canonical, unless case-sensitive)
     anchors: tuple[str, ...]  # lower-case words; a line can only match if it holds one of them (empty: any line)
 
@@ -32,7 +68,7 @@ class CompiledRule:
     rule: Rule
     indicators: tuple[CompiledIndicator, ...]
     negatives: tuple[CompiledIndicator, ...]
-    captures: tuple[tuple[Capture, re.Pattern[str]], ...]
+    captures: tuple[tuple[Capture, LazyRegex], ...]
 
 
 @dataclass(frozen=True)
@@ -58,7 +94,8 @@ def compile_indicator(ind: Indicator) -> CompiledIndicator:
     if ind.kind == "regex":
         check_regex(ind.pattern)
         flags = 0 if ind.case_sensitive else re.IGNORECASE
-        rx = re.compile(ind.pattern, flags)
+        re.compile(ind.pattern, flags)  # raises re.error now rather than on first use
+        rx = LazyRegex(ind.pattern, flags)
         anchors = () if ind.case_sensitive else required_words(ind.pattern, common=COMMON)
         return CompiledIndicator(ind, rx, "", anchors)
     if ind.kind == "literal":
@@ -75,11 +112,12 @@ def compile_rules(rules: Sequence[Rule]) -> Index:
             rule=rule,
             indicators=tuple(compile_indicator(i) for i in rule.indicators),
             negatives=tuple(compile_indicator(i) for i in rule.negatives),
-            captures=tuple((c, re.compile(_checked(c.pattern), re.IGNORECASE)) for c in rule.captures),
+            captures=tuple((c, LazyRegex(_checked(c.pattern), re.IGNORECASE)) for c in rule.captures),
         ))
     return Index(tuple(compiled))
 
 
 def _checked(pattern: str) -> str:
     check_regex(pattern)
+    re.compile(pattern)
     return pattern

@@ -13,6 +13,7 @@ Three engines give the same lines: Hyperscan (optional extra `clawkb[fast]`), th
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from .index import CompiledIndicator, Index
-from .regex_safety import alternatives, needles_of, requirements
+from .regex_safety import BOUNDARY, alternatives, needles_of, plain, requirements
 from .vocabulary import set_selectivity
 
 VERSION_PATTERN = rb"20[0-9][0-9]\.[0-9]{1,2}\.[0-9]"  # an OpenClaw calendar version (2026.3.2)
@@ -46,7 +47,8 @@ def indicator_words(ind: CompiledIndicator) -> tuple[str, ...]:
     return tuple(sorted(max(options, key=set_selectivity)))
 
 
-MAX_CONJUNCTION = 3  # needle sets required together on a line (in any order)
+MAX_CONJUNCTION = 2  # needle sets required together on a line (in any order); a third costs Hyperscan
+# three times the orderings and rarely singles out fewer lines
 
 
 def indicator_condition(ind: CompiledIndicator) -> tuple[tuple[frozenset, ...], ...]:
@@ -80,7 +82,8 @@ def line_pattern(condition: tuple[tuple[frozenset, ...], ...], gap: str) -> str:
 
 
 def _escape(needle: str) -> str:
-    return "".join("\\" + c if c in ".[]()*+?{}|^$\\" else c for c in needle)
+    bound = "\\b" if needle.endswith(BOUNDARY) else ""
+    return "".join("\\" + c if c in ".[]()*+?{}|^$\\" else c for c in plain(needle)) + bound
 
 
 def selected_indicators(index: Index) -> list[CompiledIndicator]:
@@ -115,29 +118,34 @@ def anchor_words(index: Index) -> tuple[str, ...]:
 
 @dataclass
 class Candidates:
-    """Lines of one block (0-based index in the block, byte offset of the line start)."""
+    """Lines of one block: (0-based line index in the block, byte offset of the line start, and for
+    anchor candidates the positions in `Scanner.conditions` of the conditions the line meets)."""
 
-    anchors: list[tuple[int, int]] = field(default_factory=list)
+    anchors: list[tuple[int, int, frozenset]] = field(default_factory=list)
     versions: list[tuple[int, int]] = field(default_factory=list)
 
 
-def _lines_of(block: bytes, offsets: Sequence[int]) -> list[tuple[int, int]]:
-    """(line index, line start) of the distinct lines holding the sorted byte offsets."""
-    out: list[tuple[int, int]] = []
-    line, counted = 0, 0
-    for off in offsets:
-        if out and off < counted:
-            continue  # same line as the previous offset
-        line += block.count(b"\n", counted, off)
+def _lines_of(block: bytes, hits: Sequence[tuple[int, int]]) -> list[tuple[int, int, frozenset]]:
+    """(line index, line start, condition ids) of the distinct lines holding the (offset, id) hits,
+    which are sorted by offset."""
+    out: list[tuple[int, int, set]] = []
+    line, counted_to, line_end = 0, 0, -1
+    for off, cid in hits:
+        if off < line_end:
+            out[-1][2].add(cid)  # same line as the previous hit
+            continue
+        line += block.count(b"\n", counted_to, off)
         start = block.rfind(b"\n", 0, off) + 1
         nl = block.find(b"\n", off)
-        counted = len(block) if nl < 0 else nl + 1
-        out.append((line, start))
-        line += 1 if nl >= 0 else 0
-    return out
+        line_end = len(block) if nl < 0 else nl + 1
+        out.append((line, start, {cid}))
+        counted_to = start
+    return [(i, start, frozenset(ids)) for i, start, ids in out]
 
 
 class Scanner:
+    """Finds the candidate lines of a block. `conditions` are `anchor_conditions(index)`, in order."""
+
     engine = "abstract"
 
     def __init__(self, conditions):
@@ -147,30 +155,95 @@ class Scanner:
         raise NotImplementedError
 
 
+class Store:
+    """Where a scanner may keep its compiled form between runs (the caller decides where; the matcher
+    does no I/O): `get(key)` returns the bytes put under `key`, or None."""
+
+    def get(self, key: str):
+        return None
+
+    def put(self, key: str, data: bytes) -> None:
+        pass
+
+
+def _split(block: bytes, parts: int) -> list[tuple[int, int]]:
+    """(start, end) of up to `parts` pieces of the block, cut after line breaks."""
+    if parts < 2 or len(block) < (4 << 20):
+        return [(0, len(block))]
+    cuts = [0]
+    for k in range(1, parts):
+        nl = block.find(b"\n", len(block) * k // parts)
+        if nl < 0 or nl + 1 <= cuts[-1]:
+            continue
+        cuts.append(nl + 1)
+    cuts.append(len(block))
+    return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
 class HyperscanScanner(Scanner):
+    """Every condition as one regex in one Hyperscan database; large blocks are scanned in pieces
+    on several threads (Hyperscan releases the GIL while it scans)."""
+
     engine = "hyperscan"
 
-    def __init__(self, conditions):
+    def __init__(self, conditions, store: "Store | None" = None, threads: int = 0):
         import hyperscan  # type: ignore
 
         super().__init__(conditions)
+        self._hs = hyperscan
         exprs = [line_pattern(c, "[^\\n]*").encode("utf-8") for c in self.conditions] + [VERSION_PATTERN]
+        flags = [hyperscan.HS_FLAG_CASELESS] * (len(exprs) - 1) + [0]
         self._vid = len(exprs) - 1
-        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        self._db.compile(expressions=exprs, ids=list(range(len(exprs))),
-                         flags=[hyperscan.HS_FLAG_CASELESS] * self._vid + [0])
+        self._db = self._load(exprs, flags, store or Store())
+        self.threads = threads or min(os.cpu_count() or 1, 4)
+        self._scratch = [hyperscan.Scratch(self._db) for _ in range(self.threads)]
+
+    def _load(self, exprs, flags, store: "Store"):
+        import hashlib
+        import platform
+
+        hs = self._hs
+        h = hashlib.sha256(repr((exprs, flags, getattr(hs, "__version__", ""), platform.machine())).encode())
+        key = f"hyperscan-{h.hexdigest()[:24]}"
+        data = store.get(key)
+        if data:
+            try:
+                return hs.loadb(data, hs.HS_MODE_BLOCK)
+            except Exception:  # another CPU or library version: compile again
+                pass
+        db = hs.Database(mode=hs.HS_MODE_BLOCK)
+        db.compile(expressions=exprs, ids=list(range(len(exprs))), flags=flags)
+        store.put(key, hs.dumpb(db))
+        return db
 
     def candidates(self, block: bytes) -> Candidates:
-        words: list[int] = []
-        versions: list[int] = []
+        import threading
+
+        pieces = _split(block, self.threads)
+        results: list[list[tuple[int, int]]] = [[] for _ in pieces]
+
+        def scan(i: int) -> None:
+            base, end = pieces[i]
+            out = results[i]
+
+            def on_match(pid, _start, to, _flags, _ctx):
+                out.append((base + to - 1, pid))
+                return None
+
+            self._db.scan(memoryview(block)[base:end], match_event_handler=on_match, scratch=self._scratch[i])
+
+        if len(pieces) == 1:
+            scan(0)
+        else:
+            workers = [threading.Thread(target=scan, args=(i,)) for i in range(len(pieces))]
+            for w in workers:
+                w.start()
+            for w in workers:
+                w.join()
+        hits = sorted(h for r in results for h in r)
         vid = self._vid
-
-        def on_match(pid, _start, end, _flags, _ctx):
-            (versions if pid == vid else words).append(end - 1)
-            return None
-
-        self._db.scan(block, match_event_handler=on_match)
-        return Candidates(_lines_of(block, sorted(words)), _lines_of(block, sorted(versions)))
+        return Candidates(_lines_of(block, [h for h in hits if h[1] != vid]),
+                          [(i, s) for i, s, _ in _lines_of(block, [h for h in hits if h[1] == vid])])
 
 
 class ReScanner(Scanner):
@@ -185,8 +258,8 @@ class ReScanner(Scanner):
         self._check = _ConditionCheck(self.conditions)
         self._version = re.compile(VERSION_PATTERN)
 
-    def _offsets(self, rx: re.Pattern[bytes], block: bytes, check=None) -> list[int]:
-        out, pos, n = [], 0, len(block)
+    def _lines(self, rx: re.Pattern[bytes], block: bytes, check=None) -> list[tuple[int, int, frozenset]]:
+        hits, pos, n = [], 0, len(block)
         while pos < n:
             m = rx.search(block, pos)
             if m is None:
@@ -194,14 +267,14 @@ class ReScanner(Scanner):
             start = block.rfind(b"\n", 0, m.start()) + 1
             nl = block.find(b"\n", m.end())
             end = n if nl < 0 else nl
-            if check is None or check(block[start:end]):
-                out.append(m.start())
-            pos = end + 1  # one hit per line is enough
-        return out
+            ids = check(block[start:end]) if check is not None else (0,)
+            hits.extend((m.start(), i) for i in ids)
+            pos = end + 1  # one search per line is enough
+        return _lines_of(block, hits)
 
     def candidates(self, block: bytes) -> Candidates:
-        return Candidates(_lines_of(block, self._offsets(self._first, block, self._check)),
-                          _lines_of(block, self._offsets(self._version, block)))
+        return Candidates(self._lines(self._first, block, self._check),
+                          [(i, s) for i, s, _ in self._lines(self._version, block)])
 
 
 class GrepScanner(Scanner):
@@ -230,8 +303,11 @@ class GrepScanner(Scanner):
         return rows
 
     def candidates(self, block: bytes) -> Candidates:
-        anchors = [(no, off) for no, off, text in self._run(["-i", "-F", "-e", self._needles], block)
-                   if self._check(text)]
+        anchors = []
+        for no, off, text in self._run(["-i", "-F", "-e", self._needles], block):
+            ids = self._check(text)
+            if ids:
+                anchors.append((no, off, frozenset(ids)))
         versions = [(no, off) for no, off, _t in self._run(["-E", "-e", "20[0-9][0-9][.][0-9]{1,2}[.][0-9]"], block)]
         return Candidates(anchors, versions)
 
@@ -239,26 +315,26 @@ class GrepScanner(Scanner):
 def _needles(conditions) -> tuple[str, ...]:
     """The most selective needle set of each alternative (conditions are sorted that way): a line
     meeting a condition holds one of these."""
-    return minimal(n for cond in conditions for conj in cond for n in conj[0])
+    return minimal(plain(n) for cond in conditions for conj in cond for n in conj[0])
 
 
 class _ConditionCheck:
-    """Does a raw line meet any condition? (Python regexes, run on single candidate lines only.)"""
+    """Which conditions does a raw line meet? (Python regexes, run on single candidate lines only.)"""
 
     def __init__(self, conditions):
         self._rxs = [re.compile(line_pattern(c, "[^\\n]*").encode("utf-8"), re.IGNORECASE) for c in conditions]
 
-    def __call__(self, line: bytes) -> bool:
-        return any(rx.search(line) for rx in self._rxs)
+    def __call__(self, line: bytes) -> list[int]:
+        return [i for i, rx in enumerate(self._rxs) if rx.search(line)]
 
 
-def build(index: Index, engine: str = "auto") -> Scanner:
-    """A scanner for the index's anchor words. engine: auto (the fastest available), hyperscan,
-    grep or re."""
+def build(index: Index, engine: str = "auto", store: "Store | None" = None) -> Scanner:
+    """A scanner for the index's anchor conditions. engine: auto (the fastest available), hyperscan,
+    grep or re. `store` keeps a compiled Hyperscan database between runs."""
     words = anchor_conditions(index)
     if engine in ("auto", "hyperscan"):
         try:
-            return HyperscanScanner(words)
+            return HyperscanScanner(words, store)
         except ImportError:
             if engine == "hyperscan":
                 raise

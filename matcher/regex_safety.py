@@ -148,20 +148,96 @@ def required_words(pattern: str, min_len: int = 4, common: frozenset = frozenset
 _NEEDLE = re.compile(r"[a-z0-9_:./-]+(?: [a-z0-9_:./-]+)*|[^\x00-\x7f\s]+")
 
 
-def needles_of(run: str, min_len: int = 3) -> list[str]:
+BOUNDARY = "\x08"  # ends a needle that no word character can follow (`529` in `status=529\b`)
+_WORDCHAR = re.compile(r"[a-z0-9_]")
+
+
+def needles_of(run: str, min_len: int = 3, bounded_after: bool = False) -> list[str]:
     """The pieces of a literal run that appear unchanged in raw log bytes, lower-cased: words and
     single-space-separated word sequences of `[a-z0-9_:./-]`, and runs of other scripts. Other
     punctuation splits them, because normalising adds it (`"key": "value"` becomes `key=value`);
-    a colon it only ever removes, so a colon in the canonical line was in the raw line."""
+    a colon it only ever removes, so a colon in the canonical line was in the raw line.
+
+    A piece of digits that the pattern says no word character follows (the run goes on with
+    punctuation, or `bounded_after`: what follows the run is `\b` or punctuation) ends in
+    `BOUNDARY`: status codes are otherwise found inside every long number. Normalising never puts a
+    word character where the raw line had none after a piece (it removes colour codes, quotes and
+    escapes, which all start with punctuation), so the boundary holds in the raw bytes too."""
     out = []
-    for n in _NEEDLE.findall(run.lower()):
-        if len(n) >= (min_len if n.isascii() else 2):
-            out.append(n)
+    low = run.lower()
+    for m in _NEEDLE.finditer(low):
+        n = m.group(0)
+        if len(n) < (min_len if n.isascii() else 2):
+            continue
+        if n[-1].isdigit() and n.split()[-1].isdigit():
+            after = low[m.end():m.end() + 1]
+            if (after and not _WORDCHAR.match(after)) or (not after and bounded_after):
+                n += BOUNDARY
+        out.append(n)
     return out
+
+
+def plain(needle: str) -> str:
+    """The needle as a literal (without its `BOUNDARY` mark)."""
+    return needle[:-1] if needle.endswith(BOUNDARY) else needle
+
+
+def _bounds_after(item) -> bool:
+    """Does this parsed item guarantee that no word character comes next?"""
+    if item is None:
+        return False
+    op, av = item
+    if op == sre_constants.AT:
+        return av == sre_constants.AT_BOUNDARY
+    if op == sre_constants.LITERAL:
+        return not _WORDCHAR.match(chr(av).lower())
+    if op == sre_constants.IN:
+        return all(o == sre_constants.LITERAL and not _WORDCHAR.match(chr(c).lower()) for o, c in av)
+    return False
 
 
 def _longest_shortest(needles: frozenset) -> tuple:
     return (min(map(len, needles)), -len(needles))
+
+
+MAX_SPELLINGS = 16  # a run of literals and small alternations is expanded into at most this many strings
+
+
+def _spellings(op, av) -> Optional[list[str]]:
+    """The strings one parsed item can match, when it is a literal or a small alternation of
+    literals (`[- ]`, `(?:cron|job)`, `(?:extra )?`); None otherwise."""
+    if op == sre_constants.LITERAL:
+        return [chr(av)]
+    if op == sre_constants.IN:
+        if len(av) <= 4 and all(o == sre_constants.LITERAL for o, _ in av):
+            return [chr(c) for _, c in av]
+        return None
+    if op == sre_constants.SUBPATTERN:
+        return _sequence_spellings(av[-1])
+    if op == sre_constants.BRANCH:
+        out: list[str] = []
+        for branch in av[1]:
+            sub = _sequence_spellings(branch)
+            if sub is None or len(out) + len(sub) > MAX_SPELLINGS:
+                return None
+            out.extend(sub)
+        return out
+    if op in _REPEATS and av[1] == 1 and av[0] in (0, 1):
+        sub = _sequence_spellings(av[2])
+        if sub is None:
+            return None
+        return sub + [""] if av[0] == 0 else sub
+    return None
+
+
+def _sequence_spellings(items) -> Optional[list[str]]:
+    out = [""]
+    for op, av in items:
+        opts = _spellings(op, av)
+        if opts is None or len(out) * len(opts) > MAX_SPELLINGS:
+            return None
+        out = [a + b for a in out for b in opts]
+    return out
 
 
 def requirements(pattern, min_len: int = 3, key=_longest_shortest) -> tuple[frozenset, ...]:
@@ -169,23 +245,37 @@ def requirements(pattern, min_len: int = 3, key=_longest_shortest) -> tuple[froz
     hold one member of (a conjunction of alternatives); see `needles_of` for what a needle is. A line
     lacking any of them cannot match. A branch requires one of its alternatives' needles; of each
     alternative's requirements the best by `key` (a function of a needle set) is taken.
+    Literals and small alternations next to each other are spelled out together first, so that
+    `isolated (?:cron|job)` requires one of `isolated cron`, `isolated job` (and `isolated`).
     `pattern` may also be a parsed item list."""
     items = sre_parse.parse(pattern) if isinstance(pattern, str) else pattern
 
     def req(items) -> list[frozenset]:
         out: list[frozenset] = []
-        cur: list[str] = []
+        cur: list[str] = [""]  # the spellings of the literal run so far
 
-        def flush():
+        def flush(following=None):
             nonlocal cur
-            out.extend(frozenset([w]) for w in needles_of("".join(cur), min_len))
-            cur = []
+            bounded = _bounds_after(following)
+            pieces = [needles_of(c, min_len, bounded) for c in cur]
+            if len(cur) == 1:
+                out.extend(frozenset([w]) for w in pieces[0])
+            elif all(pieces):
+                everywhere = set(pieces[0]).intersection(*pieces[1:])
+                out.extend(frozenset([w]) for w in sorted(everywhere))
+                out.append(frozenset(max(p, key=lambda w: key(frozenset([w]))) for p in pieces))
+            cur = [""]
 
         for op, av in items:
-            if op == sre_constants.LITERAL:
-                cur.append(chr(av))
+            opts = _spellings(op, av)
+            if opts is not None and len(cur) * len(opts) <= MAX_SPELLINGS:
+                cur = [a + b for a in cur for b in opts]
                 continue
-            flush()
+            if opts is not None:  # too many together: start a new run with this item
+                flush()
+                cur = opts
+                continue
+            flush((op, av))
             if op == sre_constants.SUBPATTERN:
                 out.extend(req(av[-1]))
             elif op in _REPEATS and av[0] >= 1:

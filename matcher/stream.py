@@ -21,7 +21,7 @@ from typing import Iterable, Iterator
 from .index import Index
 from .model import Document, Line
 from .normalise import document, looks_binary, normalise_lines, InputError
-from .prefilter import VERSION_CONTEXT, Scanner, selected_indicators
+from .prefilter import VERSION_CONTEXT, Scanner, indicator_condition, selected_indicators
 from .score import REACH, indicator_hits
 
 BLOCK = 16 * 1024 * 1024  # bytes scanned at a time
@@ -32,19 +32,23 @@ MAX_VERSION_LINES = 200  # version candidates kept (the start-up banner, an issu
 def reblock(chunks: Iterable[bytes], size: int = BLOCK) -> Iterator[bytes]:
     """Blocks of about `size` bytes that end at a line break (the last one may not); a single line
     longer than `size` is cut (normalising cuts such lines anyway)."""
-    carry = b""
+    parts: list[bytes] = []
+    have = 0
     for chunk in chunks:
         if not chunk:
             continue
-        carry += chunk
+        parts.append(chunk)
+        have += len(chunk)
+        if have < size:
+            continue
+        carry = b"".join(parts) if len(parts) > 1 else parts[0]
         while len(carry) >= size:
-            cut = carry.rfind(b"\n", 0, len(carry)) + 1
-            if cut == 0:
-                cut = len(carry)
-            yield carry[:cut]
+            cut = carry.rfind(b"\n") + 1 or len(carry)
+            yield carry[:cut] if cut < len(carry) else carry
             carry = carry[cut:]
-    if carry:
-        yield carry
+        parts, have = ([carry], len(carry)) if carry else ([], 0)
+    if parts:
+        yield b"".join(parts)
 
 
 def margin_for(index: Index) -> int:
@@ -71,7 +75,12 @@ class Stream:
     def __post_init__(self) -> None:
         if not self.margin:
             self.margin = margin_for(self.index)
-        self._anchors = selected_indicators(self.index)
+        # the indicators behind each of the scanner's conditions: a candidate line is checked only
+        # against the indicators whose condition it meets
+        position = {c: i for i, c in enumerate(self.scanner.conditions)}
+        self._by_condition: dict[int, list] = {}
+        for ind in selected_indicators(self.index):
+            self._by_condition.setdefault(position[indicator_condition(ind)], []).append(ind)
 
     # ------------------------------------------------------------------ feeding
 
@@ -89,9 +98,8 @@ class Stream:
         if self._pending_until >= base:
             want.append((0, self._pending_until - base))
         found = self.scanner.candidates(block)
-        for idx, off in found.anchors:
+        for idx, off, _conds in found.anchors:
             view.know(idx, off)
-            want.append((idx - CONTEXT, idx + CONTEXT))
         for idx, off in found.versions:
             if self._versions >= MAX_VERSION_LINES:
                 break
@@ -108,7 +116,7 @@ class Stream:
                 self._pending_until = max(self._pending_until, base + hi)
             for i, raw in view.lines(max(lo, 0), min(hi, n - 1)):
                 self._kept.setdefault(base + i, raw)
-        self._tail = [(base + i, raw) for i, raw in view.lines(max(0, n - self.margin), n - 1)]
+        self._tail = [(base + i, raw) for i, raw in view.last_lines(self.margin)]
         self._base = base + view.newlines  # a block cut inside a long line continues it
         self.bytes_read += len(block)
         self.lines_read = base + n - 1
@@ -119,23 +127,26 @@ class Stream:
                 self._kept.setdefault(no, raw)
 
     def _anchor_hits(self, view: "_Lines", candidates, base: int) -> set[int]:
+        """Line numbers where an anchor (or `after` target) really matches: each candidate line is
+        normalised with `CONTEXT` lines either side and checked against the indicators of the
+        conditions it meets."""
         if not candidates:
             return set()
-        runs: list[tuple[int, int]] = []
-        for idx, _off in candidates:
+        runs: list[tuple[int, int, set]] = []
+        for idx, _off, conds in candidates:
             lo, hi = max(0, idx - CONTEXT), min(view.count - 1, idx + CONTEXT)
             if runs and lo <= runs[-1][1] + 1:
-                runs[-1] = (runs[-1][0], max(runs[-1][1], hi))
+                runs[-1] = (runs[-1][0], max(runs[-1][1], hi), runs[-1][2] | conds)
             else:
-                runs.append((lo, hi))
-        lines: list[Line] = []
-        for lo, hi in runs:
-            raw = b"\n".join(r for _i, r in view.lines(lo, hi))
-            lines.extend(normalise_lines(raw.decode("utf-8", "replace"), base + lo))
+                runs.append((lo, hi, set(conds)))
         hits: set[int] = set()
-        for ind in self._anchors:
-            for h in indicator_hits(ind, lines):
-                hits.add(lines[h.pos].no)
+        for lo, hi, conds in runs:
+            raw = b"\n".join(r for _i, r in view.lines(lo, hi))
+            lines = normalise_lines(raw.decode("utf-8", "replace"), base + lo)
+            for c in conds:
+                for ind in self._by_condition.get(c, ()):
+                    for h in indicator_hits(ind, lines):
+                        hits.add(lines[h.pos].no)
         return hits
 
     # ------------------------------------------------------------------ result
@@ -181,16 +192,40 @@ class _Lines:
             insort(self._order, idx)
 
     def _start(self, idx: int) -> int:
-        """Byte offset of line `idx`, walking from the nearest known line before it."""
+        """Byte offset of line `idx`, walking from the nearest known line (before or after it)."""
         if idx in self._known:
             return self._known[idx]
-        below = self._order[bisect_right(self._order, idx) - 1]
-        pos = self._known[below]
-        find = self.block.find
-        for _ in range(idx - below):
-            pos = find(b"\n", pos) + 1
+        at = bisect_right(self._order, idx)
+        below = self._order[at - 1]
+        above = self._order[at] if at < len(self._order) else None
+        if above is not None and above - idx < idx - below:
+            pos = self._known[above]
+            rfind = self.block.rfind
+            for _ in range(above - idx):
+                pos = rfind(b"\n", 0, pos - 1) + 1
+        else:
+            pos = self._known[below]
+            find = self.block.find
+            for _ in range(idx - below):
+                pos = find(b"\n", pos) + 1
         self.know(idx, pos)
         return pos
+
+    def last_lines(self, k: int) -> list[tuple[int, bytes]]:
+        """The last `k` lines (fewer if the block has fewer), found from the end."""
+        block, end = self.block, len(self.block)
+        if block.endswith(b"\n"):
+            end -= 1
+        out: list[tuple[int, bytes]] = []
+        idx = self.count - 1
+        while idx >= 0 and len(out) < k:
+            start = block.rfind(b"\n", 0, end) + 1
+            out.append((idx, block[start:end]))
+            end, idx = start - 1, idx - 1
+        out.reverse()
+        if out:
+            self.know(out[0][0], end + 1)
+        return out
 
     def lines(self, lo: int, hi: int) -> Iterator[tuple[int, bytes]]:
         if hi < lo:
