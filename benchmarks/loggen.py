@@ -29,9 +29,9 @@ def _uuid(rng: random.Random) -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
 
 
-def _healthy_message(rng: random.Random) -> tuple[str, str]:
-    """(subsystem, message) of one healthy event."""
-    kind = rng.randrange(14)
+def _healthy_message(rng: random.Random, kind: Optional[int] = None) -> tuple[str, str]:
+    """(subsystem, message) of one healthy event (of the given kind, else a random one)."""
+    kind = rng.randrange(14) if kind is None else kind
     provider, model = rng.choice(PROVIDERS)
     channel = rng.choice(CHANNELS)
     if kind == 0:
@@ -64,12 +64,19 @@ def _healthy_message(rng: random.Random) -> tuple[str, str]:
     return "agent/embedded", f"usage: provider={provider} model={model} inputTokens={rng.randrange(500, 90000)} outputTokens={rng.randrange(10, 4000)} cacheRead={rng.randrange(0, 80000)}"
 
 
-def healthy_lines(n: int, rng: random.Random, *, start: Optional[datetime] = None, form: str = "console") -> Iterator[str]:
-    """n healthy log lines; form is 'console' (`ts [subsystem] msg`) or 'json' (tslog records)."""
+QUIET_KINDS = (0, 4, 7, 11)  # websocket replies, heartbeats, lane bookkeeping, health: no rule looks at them
+
+
+def healthy_lines(n: int, rng: random.Random, *, start: Optional[datetime] = None, form: str = "console",
+                  quiet: bool = False) -> Iterator[str]:
+    """n healthy log lines; form is 'console' (`ts [subsystem] msg`) or 'json' (tslog records).
+    quiet: only the kinds of line that no signature mentions, not even as a negative look-alike
+    (healthy fallback decisions are negatives of the billing rules: beside an excerpt they rightly
+    lower its confidence)."""
     t = start or datetime(2026, 5, 14, 6, 0, 0, tzinfo=timezone.utc)
     for _ in range(n):
         t += timedelta(milliseconds=rng.randrange(5, 4000))
-        sub, msg = _healthy_message(rng)
+        sub, msg = _healthy_message(rng, rng.choice(QUIET_KINDS) if quiet else None)
         ts = t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
         if form == "json":
             yield json.dumps({"0": json.dumps({"subsystem": sub}), "1": msg,
@@ -111,3 +118,30 @@ def inject(background: list[str], excerpts: list[str], rng: random.Random) -> tu
         prev = pos
     out.extend(lines[prev:])
     return out, starts
+
+
+def write_log(fh, size: int, rng: random.Random, *, form: str = "json", excerpts: tuple[str, ...] = (),
+              margin: int = 600) -> list[int]:
+    """Write about `size` bytes of healthy traffic to the binary file `fh`, with each excerpt buried at
+    a random depth inside `margin` quiet lines either side (see `healthy_lines`); returns the 1-based
+    line number where each excerpt starts. Timestamps run on across the whole file."""
+    depths = sorted(rng.uniform(0.05, 0.95) * size for _ in excerpts)
+    t = datetime(2026, 5, 14, 6, 0, 0, tzinfo=timezone.utc)
+    written, line_no, starts = 0, 0, []
+    pending = list(zip(depths, excerpts))
+    batch = 2000
+    while written < size:
+        if pending and written >= pending[0][0]:
+            _depth, excerpt = pending.pop(0)
+            parts = list(healthy_lines(margin, rng, start=t, form=form, quiet=True))
+            starts.append(line_no + margin + 1)
+            parts += excerpt.rstrip("\n").split("\n")
+            parts += list(healthy_lines(margin, rng, start=t + timedelta(seconds=30), form=form, quiet=True))
+        else:
+            parts = list(healthy_lines(batch, rng, start=t, form=form))
+        t += timedelta(seconds=len(parts) * 2)
+        data = ("\n".join(parts) + "\n").encode("utf-8")
+        fh.write(data)
+        written += len(data)
+        line_no += len(parts)
+    return starts

@@ -1,0 +1,279 @@
+"""Gateway-log scale, measured side by side in one run (issue 3).
+
+    python benchmarks/run.py                      # 1 MiB, 100 MiB, 1 GiB; real and 1,000-signature sets
+    python benchmarks/run.py --sizes 1M,100M --sets real --work /tmp/clawkb-bench
+
+For each input size and signature set it times, on the same file in the page cache:
+  clawkb   `clawkb match -q --format json FILE` (a fresh process, the installed engine, warm caches);
+  grep     `grep -c -F -f ANCHORS FILE` in the C locale, ANCHORS being clawkb's own literal anchors;
+  naive    a per-line rapidfuzz scan of the same anchors (`process.extractOne(line, ANCHORS,
+           partial_ratio, cutoff 90)`), on at most --naive-limit bytes of the file (throughput is
+           per byte, so larger sizes say how much they were measured on);
+and prints wall time, throughput, peak RSS and the ratios, then the growth curve (100 MiB with 30,
+100, 300 and 1,000 signatures), the pasted-log start-up against `python -c "import rapidfuzz"`,
+and whether each target of the issue holds. The logs are deterministic (benchmarks/loggen.py:
+tslog JSON records, the form of /tmp/openclaw/openclaw-*.log) with three failures buried at random
+depths; the run also checks that clawkb reports them. Timings are medians of --repeat runs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+from loggen import write_log  # noqa: E402
+
+UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+BURIED = ("billing-misclassified-as-format", "stale-billing-disabled-until", "overloaded-529")
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as users run it
+ENV["LC_ALL"] = "C"
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().upper().rstrip("IB")
+    return int(float(text[:-1]) * UNITS[text[-1]]) if text[-1] in UNITS else int(text)
+
+
+def human(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+# --------------------------------------------------------------------------- inputs
+
+def excerpts() -> tuple[str, ...]:
+    import yaml
+
+    out = []
+    for sid in BURIED:
+        data = yaml.safe_load((ROOT / "signatures" / f"{sid}.yaml").read_text(encoding="utf-8"))
+        out.append(data["examples"]["positive"][0]["text"])
+    return tuple(out)
+
+
+def make_log(work: Path, size: int) -> tuple[Path, list[int]]:
+    path = work / f"gateway-{size}.log"
+    meta = path.with_suffix(".json")
+    if path.exists() and meta.exists():
+        return path, json.loads(meta.read_text())
+    with open(path, "wb") as fh:
+        starts = write_log(fh, size, random.Random(size), form="json", excerpts=excerpts())
+    meta.write_text(json.dumps(starts))
+    return path, starts
+
+
+def signature_set(work: Path, n: int) -> Path:
+    if n <= 0:
+        return ROOT / "signatures"
+    from synth import synthesize
+
+    dest = work / f"signatures-{n}"
+    if not (dest / ".done").exists():
+        shutil.rmtree(dest, ignore_errors=True)
+        synthesize(n, dest)
+        (dest / ".done").write_text("")
+    return dest
+
+
+def anchors_file(work: Path, sigs: Path) -> tuple[Path, list[str]]:
+    from kb.compiled import load
+    from matcher.prefilter import anchor_words
+
+    words = list(anchor_words(load(sigs).index()))
+    path = work / f"anchors-{sigs.name}.txt"
+    path.write_text("\n".join(words) + "\n", encoding="utf-8")
+    return path, words
+
+
+def warm(path: Path) -> None:
+    with open(path, "rb") as fh:
+        while fh.read(1 << 24):
+            pass
+
+
+# --------------------------------------------------------------------------- measuring
+
+def timed(args: list[str], stdout=subprocess.DEVNULL) -> tuple[float, int, int, bytes]:
+    """Wall seconds, peak RSS (bytes), exit status and stdout of one process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE if stdout is None else stdout,
+                            stderr=subprocess.DEVNULL, env=ENV)
+    out = proc.stdout.read() if proc.stdout else b""
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss * 1024, proc.returncode, out
+
+
+def median_run(args: list[str], repeat: int) -> tuple[float, int, bytes]:
+    runs = [timed(args, stdout=None) for _ in range(repeat)]
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs), runs[0][3]
+
+
+def clawkb_cmd(sigs: Path, path: Path) -> list[str]:
+    return [sys.executable, "-m", "kb.cli", "--signatures", str(sigs), "match", "-q", "--format", "json", str(path)]
+
+
+def naive_scan(path: str, anchors_path: str, limit: int) -> None:
+    """The baseline itself (run in its own process by `measure_naive`)."""
+    from rapidfuzz import fuzz, process
+
+    anchors = Path(anchors_path).read_text(encoding="utf-8").split("\n")
+    anchors = [a for a in anchors if a]
+    hits = read = 0
+    with open(path, "rb") as fh:
+        for raw in fh:
+            read += len(raw)
+            if process.extractOne(raw.decode("utf-8", "replace").lower(), anchors, scorer=fuzz.partial_ratio,
+                                  score_cutoff=90):
+                hits += 1
+            if read >= limit:
+                break
+    print(json.dumps({"bytes": read, "hits": hits}))
+
+
+def measure_naive(path: Path, anchors: Path, limit: int) -> tuple[float, int, int]:
+    wall, rss, _rc, out = timed([sys.executable, __file__, "--naive-scan", str(path), str(anchors), str(limit)],
+                                stdout=None)
+    return wall, rss, json.loads(out)["bytes"]
+
+
+# --------------------------------------------------------------------------- the run
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")).split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, StopIteration, ValueError):
+        pass
+    try:
+        from matcher.prefilter import build
+        from kb.compiled import load
+
+        engine = build(load().index()).engine
+    except Exception as exc:  # pragma: no cover - reported, not fatal
+        engine = f"unavailable ({exc})"
+    grep = subprocess.run(["grep", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
+    return (f"{cpu}, {os.cpu_count()} cores{mem}; {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}; scanner engine: {engine}; {grep}")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1M,100M,1G")
+    ap.add_argument("--sets", default="real,1000", help="real and/or a number of signatures")
+    ap.add_argument("--growth", default="30,100,300,1000", help="signature counts for the curve (at 100 MiB)")
+    ap.add_argument("--growth-size", default="100M")
+    ap.add_argument("--work", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "clawkb-bench"))
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--naive-limit", default="64M", help="bytes of each file the naive scan reads")
+    ap.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    ap.add_argument("--naive-scan", nargs=3, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.naive_scan:
+        naive_scan(args.naive_scan[0], args.naive_scan[1], int(args.naive_scan[2]))
+        return 0
+
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    sizes = [parse_size(s) for s in args.sizes.split(",") if s]
+    sets = [0 if s == "real" else int(s) for s in args.sets.split(",") if s]
+    limit = parse_size(args.naive_limit)
+    results: dict = {"machine": machine(), "rows": [], "growth": [], "paste": {}}
+    print(f"machine: {results['machine']}\n")
+
+    header = (f"{'input':>9} {'set':>5} | {'clawkb s':>8} {'MiB/s':>7} {'RSS MiB':>7} | {'grep s':>7} {'MiB/s':>7} "
+              f"{'RSS MiB':>7} | {'naive MiB/s':>11} {'(on)':>9} | {'grep/clawkb':>11} {'clawkb/naive':>12}  found")
+    print(header)
+    print("-" * len(header))
+    for n in sets:
+        sigs = signature_set(work, n)
+        anchors, _words = anchors_file(work, sigs)
+        for size in sizes:
+            path, starts = make_log(work, size)
+            warm(path)
+            subprocess.run(clawkb_cmd(sigs, path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+            c_wall, c_rss, out = median_run(clawkb_cmd(sigs, path), args.repeat)
+            found = sorted({d["id"] for line in out.splitlines() if line.strip() for d in json.loads(line)["diagnoses"]})
+            g_wall, g_rss, _ = median_run(["grep", "-c", "-F", "-f", str(anchors), str(path)], args.repeat)
+            n_wall, n_rss, n_bytes = measure_naive(path, anchors, limit)
+            mib = size / (1 << 20)
+            row = {"size": size, "signatures": n or "real", "clawkb_s": c_wall, "clawkb_rss": c_rss,
+                   "grep_s": g_wall, "grep_rss": g_rss, "naive_s": n_wall, "naive_bytes": n_bytes, "naive_rss": n_rss,
+                   "found": found, "buried": list(BURIED), "buried_at": starts}
+            results["rows"].append(row)
+            naive_rate = n_bytes / (1 << 20) / n_wall
+            print(f"{human(size):>9} {str(n or 'real'):>5} | {c_wall:8.2f} {mib / c_wall:7.0f} {c_rss / 2**20:7.0f} | "
+                  f"{g_wall:7.2f} {mib / g_wall:7.0f} {g_rss / 2**20:7.0f} | {naive_rate:11.2f} {human(n_bytes):>9} | "
+                  f"{g_wall / c_wall:11.2f} {(mib / c_wall) / naive_rate:12.0f}  "
+                  f"{'all 3' if set(BURIED) <= set(found) else 'MISSING ' + ','.join(sorted(set(BURIED) - set(found)))}")
+
+    gsize = parse_size(args.growth_size)
+    path, _ = make_log(work, gsize)
+    warm(path)
+    print(f"\ngrowth: clawkb on {human(gsize)} by number of signatures")
+    base = None
+    for n in [int(x) for x in args.growth.split(",") if x]:
+        sigs = signature_set(work, n if n > 30 else 0)
+        subprocess.run(clawkb_cmd(sigs, path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+        wall, rss, _ = median_run(clawkb_cmd(sigs, path), args.repeat)
+        base = base or wall
+        results["growth"].append({"signatures": n, "s": wall, "rss": rss})
+        print(f"  {n:>5} signatures: {wall:6.2f} s  {wall / base:5.2f}x  RSS {rss / 2**20:.0f} MiB")
+
+    paste = ROOT / "examples" / "gateway-billing-lockout.log"
+    reps = max(args.repeat * 7, 21)
+    subprocess.run([sys.executable, "-m", "kb.cli", "match", str(paste)], stdout=subprocess.DEVNULL, env=ENV)
+    p_wall = statistics.median(timed([sys.executable, "-m", "kb.cli", "match", str(paste)])[0] for _ in range(reps))
+    r_wall = statistics.median(timed([sys.executable, "-c", "import rapidfuzz"])[0] for _ in range(reps))
+    results["paste"] = {"clawkb_s": p_wall, "import_rapidfuzz_s": r_wall, "lines": len(paste.read_text().splitlines())}
+    print(f"\npaste: clawkb match on a {results['paste']['lines']}-line log {p_wall * 1000:.0f} ms; "
+          f"python -c 'import rapidfuzz' {r_wall * 1000:.0f} ms; ratio {p_wall / r_wall:.2f}x (median of {reps})")
+
+    print("\ntargets:")
+    for row in results["rows"]:
+        if row["size"] >= (1 << 30):
+            ok = row["clawkb_s"] < row["grep_s"]
+            print(f"  [{'met' if ok else 'NOT met'}] {human(row['size'])} ({row['signatures']}): clawkb "
+                  f"{row['clawkb_s']:.2f} s < grep {row['grep_s']:.2f} s")
+            ok = row["clawkb_rss"] < 150 * 2**20
+            print(f"  [{'met' if ok else 'NOT met'}] {human(row['size'])} ({row['signatures']}): peak RSS "
+                  f"{row['clawkb_rss'] / 2**20:.0f} MiB < 150 MiB")
+    if len(results["growth"]) > 1:
+        g = results["growth"][-1]["s"] / results["growth"][0]["s"]
+        print(f"  [{'met' if g < 10 else 'NOT met'}] growth: {results['growth'][-1]['signatures']} signatures cost "
+              f"{g:.2f}x the real set (< 10x)")
+    pr = p_wall / r_wall
+    print(f"  [{'met' if pr <= 2 else 'NOT met'}] paste: {pr:.2f}x import rapidfuzz (<= 2x)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
