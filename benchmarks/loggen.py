@@ -64,7 +64,8 @@ def _healthy_message(rng: random.Random, kind: Optional[int] = None) -> tuple[st
     return "agent/embedded", f"usage: provider={provider} model={model} inputTokens={rng.randrange(500, 90000)} outputTokens={rng.randrange(10, 4000)} cacheRead={rng.randrange(0, 80000)}"
 
 
-QUIET_KINDS = (0, 4, 7, 11)  # websocket replies, heartbeats, lane bookkeeping, health: no rule looks at them
+QUIET_KINDS = (7, 11)  # lane bookkeeping and health checks: no rule looks at them (heartbeats are
+# background runs and `cron.list` replies name cron, both of which the extra-usage rule counts)
 
 
 def healthy_lines(n: int, rng: random.Random, *, start: Optional[datetime] = None, form: str = "console",
@@ -121,7 +122,7 @@ def inject(background: list[str], excerpts: list[str], rng: random.Random) -> tu
 
 
 def write_log(fh, size: int, rng: random.Random, *, form: str = "json", excerpts: tuple[str, ...] = (),
-              margin: int = 600) -> list[int]:
+              margin: int = 150) -> list[int]:
     """Write about `size` bytes of healthy traffic to the binary file `fh`, with each excerpt buried at
     a random depth inside `margin` quiet lines either side (see `healthy_lines`); returns the 1-based
     line number where each excerpt starts. Timestamps run on across the whole file."""
@@ -129,19 +130,21 @@ def write_log(fh, size: int, rng: random.Random, *, form: str = "json", excerpts
     t = datetime(2026, 5, 14, 6, 0, 0, tzinfo=timezone.utc)
     written, line_no, starts = 0, 0, []
     pending = list(zip(depths, excerpts))
-    batch = 2000
-    while written < size:
-        if pending and written >= pending[0][0]:
+    per_line = 300.0  # bytes, re-estimated as lines are written
+    while written < size or pending:
+        if pending and (written >= pending[0][0] or written >= size):
             _depth, excerpt = pending.pop(0)
             parts = list(healthy_lines(margin, rng, start=t, form=form, quiet=True))
             starts.append(line_no + margin + 1)
             parts += excerpt.rstrip("\n").split("\n")
             parts += list(healthy_lines(margin, rng, start=t + timedelta(seconds=30), form=form, quiet=True))
         else:
-            parts = list(healthy_lines(batch, rng, start=t, form=form))
+            goal = min(size, pending[0][0]) if pending else size
+            parts = list(healthy_lines(max(1, min(2000, int((goal - written) / per_line) + 1)), rng, start=t, form=form))
         t += timedelta(seconds=len(parts) * 2)
         data = ("\n".join(parts) + "\n").encode("utf-8")
         fh.write(data)
         written += len(data)
         line_no += len(parts)
+        per_line = 0.9 * per_line + 0.1 * (len(data) / len(parts))
     return starts

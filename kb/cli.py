@@ -134,7 +134,13 @@ class _Scanner:
 
             from .compiled import FileStore
 
-            self._scanner = build(self.index, store=FileStore())
+            engine = os.environ.get("CLAWKB_SCANNER", "auto")  # auto, hyperscan, grep or re
+            if engine not in ("auto", "hyperscan", "grep", "re"):
+                raise UsageError(f"CLAWKB_SCANNER must be auto, hyperscan, grep or re, not {engine!r}")
+            try:
+                self._scanner = build(self.index, engine=engine, store=FileStore())
+            except ImportError:
+                raise UsageError("CLAWKB_SCANNER=hyperscan needs the hyperscan package (pip install 'clawkb[fast]')") from None
         return self._scanner
 
 

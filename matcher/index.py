@@ -7,7 +7,7 @@ contain for any indicator to possibly match it (used to skip lines cheaply).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Optional, Sequence
 
 from .masks import mask
@@ -61,6 +61,9 @@ class CompiledIndicator:
     regex: Optional[LazyRegex]
     needle: str  # phrase (masked canonical) or literal (canonical, unless case-sensitive)
     anchors: tuple[str, ...]  # lower-case words; a line can only match if it holds one of them (empty: any line)
+    # what a raw line must hold for it to match (`prefilter.indicator_condition`), worked out once here
+    # because parsing a thousand regexes again on every run of a large log costs seconds
+    condition: Optional[tuple] = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,16 @@ def _phrase_anchors(needle: str) -> tuple[str, ...]:
 
 
 def compile_indicator(ind: Indicator) -> CompiledIndicator:
+    from .prefilter import NoPrefilterWords, indicator_condition
+
+    compiled = _compile_indicator(ind)
+    try:
+        return replace(compiled, condition=indicator_condition(compiled))
+    except NoPrefilterWords:
+        return compiled  # the scanner reports it if it ever needs this indicator
+
+
+def _compile_indicator(ind: Indicator) -> CompiledIndicator:
     if ind.kind == "regex":
         check_regex(ind.pattern)
         flags = 0 if ind.case_sensitive else re.IGNORECASE

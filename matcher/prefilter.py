@@ -56,6 +56,8 @@ def indicator_condition(ind: CompiledIndicator) -> tuple[tuple[frozenset, ...], 
     conjunction of needle sets (in any order): per top-level alternative of a regex, up to the
     `MAX_CONJUNCTION` most selective of its requirements; for a literal, its needles; for a phrase
     one set of its distinctive words (fuzzy matching requires none of them in particular)."""
+    if ind.condition is not None:
+        return ind.condition
     spec = ind.spec
     if spec.kind == "regex":
         alts = alternatives(spec.pattern, key=set_selectivity)

@@ -3,6 +3,7 @@ diagnoses as scoring every line, on the dev corpus, its paste variants and long 
 buried at random depths, with every scanner engine and with blocks small enough to cut through
 failures."""
 import gzip
+import json
 import random
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 
 from matcher import diagnose, normalise
 from matcher.prefilter import build
+from matcher.score import REACH
 from matcher.stream import stream_document
 from variants import TRANSFORMS
 
@@ -103,3 +105,36 @@ def test_cli_streams_a_large_gzip_rotation_and_reports_occurrence_times(tmp_path
     if result["diagnoses"]:
         d = result["diagnoses"][0]
         assert d["occurrences"] >= 1 and d["first_line"] <= d["last_line"]
+
+
+def _match_json(path):
+    out = subprocess.run([sys.executable, "-m", "kb.cli", "match", "-q", "--format", "json", str(path)],
+                         capture_output=True, text=True)
+    assert out.returncode in (0, 1), out.stderr
+    return json.loads(out.stdout)["diagnoses"]
+
+
+@pytest.mark.parametrize("sig_id", ["billing-misclassified-as-format", "stale-billing-disabled-until",
+                                    "provider-wide-402-proxy", "isolated-cron-extra-usage", "overloaded-529",
+                                    "stale-oauth-profile-poisons-provider"])
+def test_a_gateway_log_says_what_its_failing_excerpt_says_alone(tmp_path, kb, sig_id):
+    """A 5 MiB gateway log (streamed: over kb.cli.SMALL) with one failure buried amid healthy
+    traffic gives the diagnoses, confidences and evidence of the excerpt pasted alone, at the
+    excerpt's place in the file. Quiet lines surround the excerpt as far as evidence reaches: healthy
+    fallback decisions are negatives of the billing rules and healthy usage lines support the
+    extra-usage rule, and near an excerpt they rightly change its reading."""
+    from loggen import write_log
+
+    excerpt = kb.get(sig_id).examples["positive"][0]["text"]
+    alone = tmp_path / "excerpt.log"
+    alone.write_text(excerpt)
+    big = tmp_path / "gateway.log"
+    with open(big, "wb") as fh:
+        (start,) = write_log(fh, 5 << 20, random.Random(sig_id), excerpts=(excerpt,), margin=REACH + 120)
+    assert big.stat().st_size > (4 << 20)
+    expected = _match_json(alone)
+    got = _match_json(big)
+    assert expected and sig_id in [d["id"] for d in expected]
+    key = lambda ds, shift: [(d["id"], d["confidence"], [(e["line"] - shift, e["text"]) for e in d["evidence"]])
+                             for d in ds]
+    assert key(got, start - 1) == key(expected, 0)
