@@ -105,6 +105,13 @@ def _read(path: str, key: bytes) -> Optional[KnowledgeBase]:
 
 
 def _write(path: str, key: bytes, kb: KnowledgeBase) -> None:
+    _atomic_write(path, pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL)
+                  + pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _atomic_write(path: str, data: bytes) -> bool:
+    """Write by temp file + rename (a reader sees the old file or the new one); False when the cache
+    cannot be written (a read-only home: every run then builds in memory)."""
     import tempfile
 
     try:
@@ -112,14 +119,14 @@ def _write(path: str, key: bytes, kb: KnowledgeBase) -> None:
         fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path), suffix=".tmp", dir=os.path.dirname(path))
         try:
             with os.fdopen(fd, "wb") as fh:
-                pickle.dump(key, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                pickle.dump(kb, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                fh.write(data)
             os.replace(tmp, path)
         except BaseException:
             os.unlink(tmp)
             raise
     except OSError:
-        pass  # a read-only home: every run builds in memory
+        return False
+    return True
 
 
 class FileStore:
@@ -141,17 +148,10 @@ class FileStore:
             return None
 
     def put(self, key: str, data: bytes) -> None:
-        if self.directory is None:
+        if self.directory is None or not _atomic_write(os.path.join(self.directory, key + ".bin"), data):
             return
-        import tempfile
-
+        prefix = key.split("-")[0] + "-"
         try:
-            os.makedirs(self.directory, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=key, suffix=".tmp", dir=self.directory)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, os.path.join(self.directory, key + ".bin"))
-            prefix = key.split("-")[0] + "-"
             entries = sorted((e for e in os.scandir(self.directory) if e.name.startswith(prefix) and e.name.endswith(".bin")),
                              key=lambda e: e.stat().st_mtime, reverse=True)
             for old in entries[self.KEEP:]:
