@@ -24,11 +24,11 @@ agent agents session sessions sessionid sessionkey run runid runs embedded lane 
 model models provider providers request requests response responses message messages status reason
 error errors failed failure warn warning info debug level time date hostname name runtime runtimeversion
 openclaw gateway config channel channels chat tools tool command commands exec durationms duration
-heartbeat health monitor cron job jobs started start done end finished ok success succeeded delivered
+heartbeat health monitor cron job jobs sessiontarget wakemode started start done end finished ok success succeeded delivered
 telegram discord slack whatsapp webchat signal imessage anthropic openai google claude gemini openrouter
 deepseek sonnet opus haiku token tokens usage inputtokens outputtokens cacheread conn plugins plugin
 code http https version decision candidate candidates requested next fallback inbound outbound chunks
-credentials profile profiles default main direct auth one new unknown
+credentials profile profiles default main direct auth one new unknown reload
 """.split())
 
 
