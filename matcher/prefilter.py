@@ -71,21 +71,22 @@ def indicator_condition(ind: CompiledIndicator) -> tuple[tuple[frozenset, ...], 
     return tuple(tuple(sorted(a, key=set_selectivity, reverse=True)[:MAX_CONJUNCTION]) for a in alts)
 
 
-def line_pattern(condition: tuple[tuple[frozenset, ...], ...], gap: str) -> str:
+def line_pattern(condition: tuple[tuple[frozenset, ...], ...], gap: str, bound: str = "\\b") -> str:
     """One regex (Hyperscan, POSIX ERE or Python syntax alike) for a line meeting the condition:
-    each alternative's needle sets in every order, joined by `gap` (any run of non-break characters)."""
+    each alternative's needle sets in every order, joined by `gap` (any run of non-break characters).
+    `bound` is what follows a number that no digit may follow (POSIX ERE has no `\\b`)."""
     from itertools import permutations
 
     out = []
     for conj in condition:
-        groups = ["(" + "|".join(_escape(n) for n in sorted(alts)) + ")" for alts in conj]
+        groups = ["(" + "|".join(_escape(n, bound) for n in sorted(alts)) + ")" for alts in conj]
         out.extend(gap.join(order) for order in permutations(groups))
     return "|".join(dict.fromkeys(out))
 
 
-def _escape(needle: str) -> str:
-    bound = "\\b" if needle.endswith(BOUNDARY) else ""
-    return "".join("\\" + c if c in ".[]()*+?{}|^$\\" else c for c in plain(needle)) + bound
+def _escape(needle: str, bound: str = "\\b") -> str:
+    return "".join("\\" + c if c in ".[]()*+?{}|^$\\" else c for c in plain(needle)) + (
+        bound if needle.endswith(BOUNDARY) else "")
 
 
 def selected_indicators(index: Index) -> list[CompiledIndicator]:
@@ -280,38 +281,108 @@ class ReScanner(Scanner):
 
 
 class GrepScanner(Scanner):
-    """The system grep as a multi-pattern engine: `grep -F` for the needles over the block on a
-    pipe, in the C locale (byte semantics, ASCII case folding, as the other engines); each condition
-    is then checked on the few lines grep prints."""
+    """The system grep (POSIX, any Unix) as the multi-pattern engine: one `grep -E` of the needles and
+    conjunctions of `literal_plan` and the year of a version, in the C locale (byte semantics, ASCII
+    case folding, as the other engines), on as many pieces of the block at once as there are cores;
+    each condition is then checked on the few lines it prints."""
 
     engine = "grep"
 
-    def __init__(self, conditions, grep: str):
+    def __init__(self, conditions, grep: str, threads: int = 0):
         super().__init__(conditions)
         self._grep = grep
-        self._needles = "\n".join(_needles(self.conditions))
+        needles, conjunctions = literal_plan(self.conditions)
+        years = ["20[0-9][0-9][.]"]  # the start of VERSION_PATTERN, checked per line
+        self._pattern = "\n".join([_escape(n, ERE_BOUND) for n in needles] + years
+                                   + [line_pattern((c,), ".*", ERE_BOUND) for c in conjunctions])
         self._check = _ConditionCheck(self.conditions)
+        self._version = re.compile(VERSION_PATTERN)
+        self.threads = threads or min(os.cpu_count() or 1, 4)
 
-    def _run(self, args: list[str], block: bytes) -> list[tuple[int, int, bytes]]:
-        proc = subprocess.run([self._grep, "-a", "-n", "-b", *args], input=block, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, env={"LC_ALL": "C"}, check=False)
-        if proc.returncode not in (0, 1):
-            raise OSError(f"grep failed: {proc.stderr.decode(errors='replace').strip()}")
+    def _run(self, piece: memoryview) -> list[tuple[int, int, bytes]]:
+        """(0-based line, byte offset, text) of the lines grep prints. A thread writes the piece to
+        grep's stdin in one call (no Python loop per pipe buffer) while this one reads its output."""
+        import threading
+
+        proc = subprocess.Popen([self._grep, "-a", "-n", "-b", "-i", "-E", "-e", self._pattern],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env={"LC_ALL": "C"})
+
+        try:
+            import fcntl
+            fcntl.fcntl(proc.stdin.fileno(), 1031, 1 << 20)  # F_SETPIPE_SZ
+        except Exception:
+            pass
+
+        def feed() -> None:
+            try:
+                proc.stdin.write(piece)
+                proc.stdin.close()
+            except OSError:  # grep stopped reading: its exit status says why
+                pass
+
+        writer = threading.Thread(target=feed)
+        writer.start()
+        out = proc.stdout.read()
+        err = proc.stderr.read()
+        writer.join()
+        if proc.wait() not in (0, 1):
+            raise OSError(f"grep failed: {err.decode(errors='replace').strip()}")
         rows = []
-        for row in proc.stdout.split(b"\n"):
+        for row in out.split(b"\n"):
             if row:
                 no, off, text = row.split(b":", 2)
                 rows.append((int(no) - 1, int(off), text))
         return rows
 
     def candidates(self, block: bytes) -> Candidates:
-        anchors = []
-        for no, off, text in self._run(["-i", "-F", "-e", self._needles], block):
-            ids = self._check(text)
-            if ids:
-                anchors.append((no, off, frozenset(ids)))
-        versions = [(no, off) for no, off, _t in self._run(["-E", "-e", "20[0-9][0-9][.][0-9]{1,2}[.][0-9]"], block)]
+        import threading
+
+        pieces = _split(block, self.threads)
+        results: list[list[tuple[int, int, bytes]]] = [[] for _ in pieces]
+
+        def run(i: int) -> None:
+            start, end = pieces[i]
+            results[i] = self._run(memoryview(block)[start:end])
+
+        if len(pieces) == 1:
+            run(0)
+        else:
+            workers = [threading.Thread(target=run, args=(i,)) for i in range(len(pieces))]
+            for w in workers:
+                w.start()
+            for w in workers:
+                w.join()
+        anchors, versions, lines = [], [], 0
+        for (start, end), rows in zip(pieces, results):
+            for no, off, text in rows:
+                ids = self._check(text)
+                if ids:
+                    anchors.append((lines + no, start + off, frozenset(ids)))
+                if self._version.search(text):
+                    versions.append((lines + no, start + off))
+            if len(pieces) > 1:
+                lines += block.count(b"\n", start, end)
         return Candidates(anchors, versions)
+
+
+WEAK = 3  # vocabulary.selectivity below which a needle set finds too many ordinary lines to search for
+ERE_BOUND = "([^0-9A-Za-z_]|$)"  # `\\b` after a number, in POSIX ERE
+
+
+def literal_plan(conditions, weak: int = WEAK) -> tuple[tuple[str, ...], tuple[tuple[frozenset, ...], ...]]:
+    """What an engine without Hyperscan looks for: needles (one of which is on any line meeting a
+    condition) and conjunctions (needle sets all on the line, in any order). An alternative whose most
+    selective needle set is still common (`delivered` with `false`, `whatsapp` with `status`) is a
+    conjunction; any other alternative contributes its most selective set of needles."""
+    needles, conjunctions = [], []
+    for cond in conditions:
+        for conj in cond:
+            if len(conj) > 1 and set_selectivity(conj[0])[0] < weak:
+                conjunctions.append(conj)
+            else:
+                needles.extend(plain(n) for n in conj[0])
+    return minimal(needles), tuple(dict.fromkeys(conjunctions))
 
 
 def _needles(conditions) -> tuple[str, ...]:
@@ -321,13 +392,18 @@ def _needles(conditions) -> tuple[str, ...]:
 
 
 class _ConditionCheck:
-    """Which conditions does a raw line meet? (Python regexes, run on single candidate lines only.)"""
+    """Which conditions does a raw line meet? (Python regexes, run on single candidate lines only,
+    and only for the conditions one of whose needles is on the line.)"""
 
     def __init__(self, conditions):
-        self._rxs = [re.compile(line_pattern(c, "[^\\n]*").encode("utf-8"), re.IGNORECASE) for c in conditions]
+        self._checks = [(tuple({plain(n).encode("utf-8").lower() for conj in c for n in conj[0]}),
+                         re.compile(line_pattern(c, "[^\\n]*").encode("utf-8"), re.IGNORECASE))
+                        for c in conditions]
 
     def __call__(self, line: bytes) -> list[int]:
-        return [i for i, rx in enumerate(self._rxs) if rx.search(line)]
+        low = line.lower()
+        return [i for i, (needles, rx) in enumerate(self._checks)
+                if any(n in low for n in needles) and rx.search(line)]
 
 
 def build(index: Index, engine: str = "auto", store: "Store | None" = None) -> Scanner:

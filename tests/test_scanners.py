@@ -1,0 +1,63 @@
+"""The three scanner engines are interchangeable: on the same bytes they name the same candidate
+lines, with the same conditions, and the same version lines. `re` is the reference (one regex per
+condition, no cleverness); grep and Hyperscan are checked against it on a block large enough to be
+scanned in pieces."""
+import random
+import shutil
+
+import pytest
+
+from matcher.prefilter import Candidates, build, literal_plan
+
+FAST = []
+if shutil.which("grep"):
+    FAST.append("grep")
+try:
+    import hyperscan  # noqa: F401
+    FAST.append("hyperscan")
+except ImportError:
+    pass
+
+
+@pytest.fixture(scope="module")
+def block(dev_cases):
+    """About 6 MiB: healthy console and JSON traffic with every dev case and a version line buried in it."""
+    from benign import benign_log, inject
+
+    rng = random.Random(5)
+    texts = [c["text"] for c in dev_cases] + ["OpenClaw 2026.3.13 (a1b2c3d) ready", "v2026.11.2"]
+    parts = []
+    while sum(map(len, parts)) < 6 << 20:
+        background = benign_log(4000, rng, rng.choice(["console", "json"])).split("\n")
+        lines, _ = inject(background, rng.sample(texts, 8), rng)
+        parts.append("\n".join(lines))
+    return "\n".join(parts).encode("utf-8", "surrogatepass")
+
+
+@pytest.fixture(scope="module")
+def reference(index, block) -> Candidates:
+    return build(index, "re").candidates(block)
+
+
+@pytest.mark.parametrize("engine", FAST)
+def test_every_engine_names_the_same_lines_as_the_reference(index, block, reference, engine):
+    found = build(index, engine).candidates(block)
+    assert reference.anchors and reference.versions
+    assert found.anchors == reference.anchors
+    assert found.versions == reference.versions
+
+
+def test_a_common_needle_is_only_looked_for_with_its_partner():
+    # `delivered` and `false` are on most lines of cron traffic; together they are rare.
+    delivered_false = (frozenset({"delivered"}), frozenset({"false"}))
+    out_of_usage = (frozenset({"out of extra usage"}),)
+    needles, conjunctions = literal_plan([(delivered_false,), (out_of_usage,)])
+    assert needles == ("out of extra usage",)
+    assert conjunctions == (delivered_false,)
+
+
+def test_a_rare_needle_is_enough_on_its_own():
+    disabled_until_billing = (frozenset({"disableduntil"}), frozenset({"billing"}))
+    needles, conjunctions = literal_plan([(disabled_until_billing,)])
+    assert needles == ("disableduntil",)
+    assert conjunctions == ()
