@@ -5,7 +5,6 @@ the compiled rules. Light on purpose: `clawkb match` loads it from the compiled 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from matcher import Capture, Indicator, Rule, VersionRange, compile_rules
@@ -35,12 +34,23 @@ def default_dir() -> str:
     return os.path.dirname(os.path.abspath(clawkb_signatures.__file__))
 
 
-@dataclass
 class Signature:
-    data: dict[str, Any]
-    path: str
-    located: Optional[Any] = field(default=None, repr=False)  # yamlsource.Located, for error lines
-    texts: dict[str, Text] = field(default_factory=dict, repr=False)  # template source -> prepared
+    """One signature file's data, where it came from, and its texts prepared for rendering.
+    (A plain class, as everything `clawkb match` loads: `dataclasses` costs a paste a tenth of its time.)"""
+
+    def __init__(self, data: dict[str, Any], path: str, located: Optional[Any] = None,
+                 texts: Optional[dict[str, Text]] = None):
+        self.data, self.path = data, path
+        self.located = located  # yamlsource.Located, for error lines
+        self.texts: dict[str, Text] = {} if texts is None else texts  # template source -> prepared
+
+    def __repr__(self) -> str:
+        return f"Signature({self.data.get('id')!r}, {self.path!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Signature) and (self.data, self.path) == (other.data, other.path)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
 
     @property
     def id(self) -> str:
@@ -103,10 +113,12 @@ def _indicator(d: dict) -> Indicator:
 
 
 
-@dataclass
 class KnowledgeBase:
-    signatures: list[Signature]
-    directory: str
+    def __init__(self, signatures: list[Signature], directory: str):
+        self.signatures, self.directory = signatures, directory
+
+    def __repr__(self) -> str:
+        return f"KnowledgeBase({len(self.signatures)} signatures from {self.directory!r})"
 
     def get(self, sig_id: str) -> Signature:
         for s in self.signatures:

@@ -10,9 +10,8 @@ filter that changes the value) is kept as source and rendered by Jinja2 at run t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import combinations
-from typing import Mapping, Optional
+from typing import Mapping, NamedTuple, Optional
 
 _MARK = "\x00{}\x00"  # cannot occur in a sanitised value or a signature text
 
@@ -21,8 +20,7 @@ class TemplateProblem(ValueError):
     """A text that is not a valid template."""
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(NamedTuple):
     source: str
     names: tuple[str, ...] = ()  # the names the text refers to
     forms: Optional[dict[frozenset, str]] = None  # present names -> output with markers; None: dynamic

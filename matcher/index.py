@@ -7,8 +7,7 @@ contain for any indicator to possibly match it (used to skip lines cheaply).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from typing import Optional, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 from .masks import mask
 from .model import Capture, Indicator, Rule
@@ -55,27 +54,27 @@ class LazyRegex:
         return f"LazyRegex({self.pattern!r}, {self.flags})"
 
 
-@dataclass(frozen=True)
-class CompiledIndicator:
+class CompiledIndicator(NamedTuple):
     spec: Indicator
     regex: Optional[LazyRegex]
     needle: str  # phrase (masked canonical) or literal (canonical, unless case-sensitive)
     anchors: tuple[str, ...]  # lower-case words; a line can only match if it holds one of them (empty: any line)
     # what a raw line must hold for it to match (`prefilter.indicator_condition`), worked out once here
     # because parsing a thousand regexes again on every run of a large log costs seconds
-    condition: Optional[tuple] = field(default=None, compare=False)
+    condition: Optional[tuple] = None
+    # the same for a canonical line, for a regex: alternatives of groups of lower-case needles, one
+    # of each group on the line (`holds`); checked before the regex, which is compiled on first use
+    must: tuple = ()
 
 
-@dataclass(frozen=True)
-class CompiledRule:
+class CompiledRule(NamedTuple):
     rule: Rule
     indicators: tuple[CompiledIndicator, ...]
     negatives: tuple[CompiledIndicator, ...]
     captures: tuple[tuple[Capture, LazyRegex], ...]
 
 
-@dataclass(frozen=True)
-class Index:
+class Index(NamedTuple):
     rules: tuple[CompiledRule, ...]
 
     def rule(self, rule_id: str) -> CompiledRule:
@@ -98,9 +97,28 @@ def compile_indicator(ind: Indicator) -> CompiledIndicator:
 
     compiled = _compile_indicator(ind)
     try:
-        return replace(compiled, condition=indicator_condition(compiled))
+        condition = indicator_condition(compiled)
     except NoPrefilterWords:
         return compiled  # the scanner reports it if it ever needs this indicator
+    return compiled._replace(condition=condition, must=_must(compiled, condition))
+
+
+def _must(ind: CompiledIndicator, condition: tuple) -> tuple:
+    """`condition` as plain lower-case needles, for a case-insensitive regex whose needles are ASCII
+    (the canonical line is `str.lower()`ed; the regex folds case, which agree on ASCII)."""
+    from .regex_safety import plain
+
+    if ind.spec.kind != "regex" or ind.spec.case_sensitive:
+        return ()
+    must = tuple(tuple(tuple(sorted({plain(n).lower() for n in group})) for group in alt) for alt in condition)
+    if not all(n.isascii() for alt in must for group in alt for n in group):
+        return ()
+    return must
+
+
+def holds(must: tuple, text: str) -> bool:
+    """Does the canonical line hold what `CompiledIndicator.must` asks? (True when it asks nothing.)"""
+    return not must or any(all(any(n in text for n in group) for group in alt) for alt in must)
 
 
 def _compile_indicator(ind: Indicator) -> CompiledIndicator:

@@ -5,15 +5,13 @@ the matcher scores them against a `Document`, and returns `Diagnosis` values.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal, Optional
+from typing import Literal, NamedTuple, Optional
 
 IndicatorKind = Literal["phrase", "literal", "regex"]
 Role = Literal["anchor", "support"]
 
 
-@dataclass(frozen=True)
-class Indicator:
+class Indicator(NamedTuple):
     """One piece of evidence a rule looks for.
 
     kind:
@@ -37,23 +35,20 @@ class Indicator:
     after: Optional[str] = None  # counts only on lines after a hit of this indicator (sequence evidence)
 
 
-@dataclass(frozen=True)
-class Capture:
+class Capture(NamedTuple):
     """A named fact pulled out of the input with a regex holding a group of the same name."""
 
     name: str
     pattern: str
 
 
-@dataclass(frozen=True)
-class VersionRange:
+class VersionRange(NamedTuple):
     """An OSV-style range: ordered events `introduced`, `fixed`, `last_affected`."""
 
     events: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """What the engine needs of one signature."""
 
     id: str
@@ -65,8 +60,7 @@ class Rule:
     explains: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One logical line of the normalised input.
 
     no: 1-based line number in the original input where the logical line starts.
@@ -81,23 +75,20 @@ class Line:
     masked: str
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(NamedTuple):
     lines: tuple[Line, ...]
     openclaw_version: Optional[str] = None
     version_line: Optional[int] = None
 
 
-@dataclass(frozen=True)
-class EvidenceHit:
+class EvidenceHit(NamedTuple):
     line: int
     text: str
     indicator: str
     strength: float
 
 
-@dataclass(frozen=True)
-class VersionVerdict:
+class VersionVerdict(NamedTuple):
     """What the user's OpenClaw version means for a diagnosis.
 
     status:
@@ -113,13 +104,12 @@ class VersionVerdict:
     fixed_in: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class Diagnosis:
+class Diagnosis(NamedTuple):
     id: str
     confidence: float
     evidence: tuple[EvidenceHit, ...]
     evidence_total: int
-    captures: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    captures: dict[str, tuple[str, ...]] = {}  # never mutated: a shared empty default is safe
     verdict: Optional[VersionVerdict] = None
     first_line: int = 0  # first and last line where an anchor (the failure itself) shows
     last_line: int = 0

@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 from rapidfuzz import fuzz, process
 
-from .index import CompiledIndicator, CompiledRule, Index
+from .index import CompiledIndicator, CompiledRule, Index, holds
 from .model import Diagnosis, Document, EvidenceHit, Line
 from .versions import verdict as version_verdict
 
@@ -35,8 +34,7 @@ REACH = 400  # lines around the best window where evidence still counts, at OUTS
 VERSION_PENALTY = 0.6
 
 
-@dataclass(frozen=True)
-class _Hit:
+class _Hit(NamedTuple):
     pos: int  # index into document lines
     strength: float
 
@@ -47,11 +45,14 @@ def indicator_hits(ind: CompiledIndicator, lines: Sequence[Line]) -> list[_Hit]:
     hits: list[_Hit] = []
     if spec.kind == "regex":
         assert ind.regex is not None
+        anchors, must = ind.anchors, ind.must
         for pos, line in enumerate(lines):
-            target = line.text if spec.case_sensitive else line.canon
-            if ind.anchors and not any(a in line.canon for a in ind.anchors):
+            canon = line.canon
+            if anchors and not any(a in canon for a in anchors):
                 continue
-            if ind.regex.search(target):
+            if must and not holds(must, canon):
+                continue
+            if ind.regex.search(line.text if spec.case_sensitive else canon):
                 hits.append(_Hit(pos, 1.0))
         return hits
     if spec.kind == "literal":
@@ -100,8 +101,7 @@ def _noisy_or(values: Sequence[float]) -> float:
     return 1.0 - p
 
 
-@dataclass(frozen=True)
-class _Scored:
+class _Scored(NamedTuple):
     confidence: float
     chosen: dict  # indicator id -> _Hit used for the score
     all_hits: dict  # indicator id -> list[_Hit]

@@ -69,3 +69,25 @@ def test_matching_is_deterministic():
     runs = {tuple((d.id, d.confidence, d.evidence) for d in diagnose(normalise(text), compile_rules([BILLING])))
             for _ in range(5)}
     assert len(runs) == 1
+
+
+def test_a_regex_is_tried_only_where_its_needles_are_and_misses_nothing_for_it(kb, index, dev_cases):
+    # Compiling every regex of every rule would cost a pasted log more than the match itself, so a
+    # regex is compiled and run only on lines holding its needles. On every example and corpus line
+    # that a regex matches, its needles are there.
+    from matcher.index import holds
+
+    texts = [c["text"] for c in dev_cases]
+    for sig in kb.signatures:
+        texts += [e if isinstance(e, str) else e.get("text", "") for e in sig.examples["positive"]]
+    lines = [line for t in texts for line in normalise(t).lines]
+    checked = 0
+    for rule in index.rules:
+        for ind in rule.indicators + rule.negatives:
+            if ind.regex is None or not ind.must:
+                continue
+            for line in lines:
+                if ind.regex.search(line.canon):
+                    checked += 1
+                    assert holds(ind.must, line.canon), (rule.rule.id, ind.spec.id, line.canon)
+    assert checked > 100
