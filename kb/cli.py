@@ -464,12 +464,21 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- entry point
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="clawkb", description="Diagnose OpenClaw gateway failures from logs.")
-    p.add_argument("--signatures", metavar="DIR", help="signature directory (default: the bundled set)")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, sized with `os.get_terminal_size` (argparse imports `shutil` for it,
+    and `shutil` imports the bz2 and lzma modules: a tenth of a pasted log's match time)."""
 
-    m = sub.add_parser("match", help="diagnose logs, issue bodies or log files")
+    def __init__(self, prog: str, **kwargs: Any):
+        try:
+            width = os.get_terminal_size(sys.stderr.fileno()).columns
+        except (OSError, ValueError):
+            width = 80
+        kwargs.setdefault("width", max(width, 40) - 2)
+        super().__init__(prog, **kwargs)
+
+
+def _add_match(sub) -> None:
+    m = sub.add_parser("match", help="diagnose logs, issue bodies or log files", formatter_class=_Formatter)
     m.add_argument("files", nargs="*", metavar="FILE", help="files or directories; none or - reads stdin")
     m.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     m.add_argument("--min-confidence", type=_confidence, default=0.5, metavar="X",
@@ -479,32 +488,42 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--quiet", "-q", action="store_true", help="no progress line on stderr (shown for inputs over 50 MB on a terminal)")
     m.set_defaults(func=cmd_match)
 
-    sub.add_parser("list", help="list the known failures").set_defaults(func=cmd_list)
-    s = sub.add_parser("show", help="show one failure as a person reads it")
+
+def _add_knowledge(sub) -> None:
+    sub.add_parser("list", help="list the known failures", formatter_class=_Formatter).set_defaults(func=cmd_list)
+    s = sub.add_parser("show", help="show one failure as a person reads it", formatter_class=_Formatter)
     s.add_argument("id")
     s.set_defaults(func=cmd_show)
-    sub.add_parser("validate", help="check every signature file").set_defaults(func=cmd_validate)
-    t = sub.add_parser("test", help="run every signature's examples")
+    sub.add_parser("validate", help="check every signature file", formatter_class=_Formatter).set_defaults(func=cmd_validate)
+    t = sub.add_parser("test", help="run every signature's examples", formatter_class=_Formatter)
     t.add_argument("--verbose", "-v", action="store_true")
     t.add_argument("--min-confidence", type=_confidence, default=0.5)
     t.set_defaults(func=cmd_test)
-    sub.add_parser("schema", help="print the signature JSON Schema").set_defaults(func=cmd_schema)
-    d = sub.add_parser("doctor", help="find known failure conditions in the local OpenClaw state (read-only)")
+    sub.add_parser("schema", help="print the signature JSON Schema", formatter_class=_Formatter).set_defaults(func=cmd_schema)
+
+
+def _add_state(sub) -> None:
+    d = sub.add_parser("doctor", help="find known failure conditions in the local OpenClaw state (read-only)",
+                       formatter_class=_Formatter)
     d.add_argument("--state-dir", metavar="DIR", help="default: $OPENCLAW_STATE_DIR or ~/.openclaw")
     d.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     d.set_defaults(func=cmd_doctor)
     from .remedies.arguments import add_arguments
 
-    f = sub.add_parser("fix", help="repair the local state for a failure (dry run unless --apply)")
+    f = sub.add_parser("fix", help="repair the local state for a failure (dry run unless --apply)", formatter_class=_Formatter)
     f.add_argument("id", nargs="?", help="signature id (see clawkb doctor)")
     add_arguments(f)
     f.set_defaults(func=cmd_fix)
-    g = sub.add_parser("gh", help="GitHub: diagnose issues and keep one comment up to date")
+
+
+def _add_github(sub) -> None:
+    g = sub.add_parser("gh", help="GitHub: diagnose issues and keep one comment up to date", formatter_class=_Formatter)
     gsub = g.add_subparsers(dest="gh_command", metavar="ACTION", required=True)
-    gc = gsub.add_parser("comment", help="handle one issues / issue_comment event (the Action runs this)")
+    gc = gsub.add_parser("comment", help="handle one issues / issue_comment event (the Action runs this)",
+                         formatter_class=_Formatter)
     gc.add_argument("--event", required=True, metavar="PATH", help="the event payload file ($GITHUB_EVENT_PATH)")
     gc.add_argument("--repo", required=True, metavar="OWNER/NAME")
-    gb = gsub.add_parser("backfill", help="diagnose existing issues in batch")
+    gb = gsub.add_parser("backfill", help="diagnose existing issues in batch", formatter_class=_Formatter)
     gb.add_argument("--repo", required=True, metavar="OWNER/NAME")
     gb.add_argument("--state", choices=("open", "closed", "all"), default="open")
     gb.add_argument("--since", metavar="DATE", help="only issues updated since (YYYY-MM-DD)")
@@ -518,9 +537,29 @@ def build_parser() -> argparse.ArgumentParser:
     gc.set_defaults(func=cmd_gh_comment)
     gb.set_defaults(func=cmd_gh_backfill)
 
-    sc = sub.add_parser("scripts", help="write the standalone repair scripts into a folder")
+
+def _add_scripts(sub) -> None:
+    sc = sub.add_parser("scripts", help="write the standalone repair scripts into a folder", formatter_class=_Formatter)
     sc.add_argument("dest")
     sc.set_defaults(func=cmd_scripts)
+
+
+# every command, in the order `clawkb --help` lists them, by the adder that defines it
+_COMMANDS = {"match": _add_match, "list": _add_knowledge, "show": _add_knowledge, "validate": _add_knowledge,
+             "test": _add_knowledge, "schema": _add_knowledge, "doctor": _add_state, "fix": _add_state,
+             "gh": _add_github, "scripts": _add_scripts}
+
+
+def build_parser(command: Optional[str] = None) -> argparse.ArgumentParser:
+    """The command line. With `command`, only the commands defined with it are added (a run
+    needs only its own; building all of them costs a pasted log's match a tenth of its time)."""
+    p = argparse.ArgumentParser(prog="clawkb", description="Diagnose OpenClaw gateway failures from logs.",
+                                formatter_class=_Formatter)
+    p.add_argument("--signatures", metavar="DIR", help="signature directory (default: the bundled set)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    adders = [_COMMANDS[command]] if command in _COMMANDS else _COMMANDS.values()
+    for add in dict.fromkeys(adders):
+        add(sub)
     return p
 
 
@@ -535,7 +574,8 @@ def _confidence(text: str) -> float:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv[0] if argv and argv[0] in _COMMANDS else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
@@ -554,5 +594,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_ERROR
 
 
+def entry() -> None:
+    """The `clawkb` console script: `main()`, then out without tearing the interpreter down. Every
+    command has finished its work (files written and closed, threads joined) when `main` returns;
+    freeing the loaded knowledge base object by object and unloading every module would cost a
+    pasted log a tenth of its match time. Only the standard streams are left to flush."""
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # `clawkb match big.log | head`: the reader has what it wanted
+        pass
+    try:
+        sys.stderr.flush()
+    except OSError:
+        pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

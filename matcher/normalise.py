@@ -8,7 +8,6 @@ number of the original line it starts on, and is redacted before it leaves this 
 """
 from __future__ import annotations
 
-import gzip
 import json
 import re
 from collections import Counter
@@ -32,6 +31,8 @@ def decode_bytes(data: bytes) -> str:
     """Text of an input file: gzip is opened, UTF-8 (with or without BOM) is preferred, anything
     else is read as cp1252 so that no byte is lost; binary data is refused."""
     if data[:2] == b"\x1f\x8b":
+        import gzip  # only for gzip data: a paste should not pay for zlib
+
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError) as exc:
