@@ -39,28 +39,62 @@ class _Hit(NamedTuple):
     strength: float
 
 
-def indicator_hits(ind: CompiledIndicator, lines: Sequence[Line]) -> list[_Hit]:
-    """Every line where one indicator matches, in line order."""
+class Lookup:
+    """Which lines of a document hold a word: each form of the lines (`canon`, `masked`, `text`) is
+    joined once and searched with `str.find`, a few searches per word instead of a test on every
+    line for every indicator (a large log keeps thousands of lines around its failures)."""
+
+    __slots__ = ("lines", "_joined")
+
+    def __init__(self, lines: Sequence[Line]):
+        self.lines = lines
+        self._joined: dict[str, tuple[str, list[int]]] = {}
+
+    def _form(self, form: str) -> tuple[str, list[int]]:
+        got = self._joined.get(form)
+        if got is None:
+            texts = [getattr(line, form) for line in self.lines]
+            starts, pos = [], 0
+            for t in texts:
+                starts.append(pos)
+                pos += len(t) + 1
+            got = self._joined[form] = ("\n".join(texts), starts)
+        return got
+
+    def holding(self, words: Sequence[str], form: str = "canon") -> list[int]:
+        """Positions, in order, of the lines whose `form` holds one of the words (no word holds a
+        line break, so no match runs from one line into the next)."""
+        joined, starts = self._form(form)
+        found: set[int] = set()
+        last = len(starts) - 1
+        for w in words:
+            i = joined.find(w)
+            while i >= 0:
+                pos = bisect_right(starts, i) - 1
+                found.add(pos)
+                i = joined.find(w, starts[pos + 1]) if pos < last else -1
+        return sorted(found)
+
+
+def indicator_hits(ind: CompiledIndicator, lines: Sequence[Line], lookup: Optional[Lookup] = None) -> list[_Hit]:
+    """Every line where one indicator matches, in line order. `lookup` is the lines' `Lookup`,
+    shared by the indicators of one document."""
     spec = ind.spec
+    if lookup is None:
+        lookup = Lookup(lines)
     hits: list[_Hit] = []
     if spec.kind == "regex":
         assert ind.regex is not None
         anchors, must = ind.anchors, ind.must
-        for pos, line in enumerate(lines):
-            canon = line.canon
-            if anchors and not any(a in canon for a in anchors):
-                continue
+        for pos in (lookup.holding(anchors) if anchors else range(len(lines))):
+            canon = lines[pos].canon
             if must and not holds(must, canon):
                 continue
-            if ind.regex.search(line.text if spec.case_sensitive else canon):
+            if ind.regex.search(lines[pos].text if spec.case_sensitive else canon):
                 hits.append(_Hit(pos, 1.0))
         return hits
     if spec.kind == "literal":
-        for pos, line in enumerate(lines):
-            target = line.text if spec.case_sensitive else line.canon
-            if ind.needle in target:
-                hits.append(_Hit(pos, 1.0))
-        return hits
+        return [_Hit(pos, 1.0) for pos in lookup.holding([ind.needle], "text" if spec.case_sensitive else "canon")]
     # phrase: fuzzy partial match against lines at least as long as the phrase (a short line
     # would otherwise "match" as a fragment of the phrase), and against pairs of adjacent lines
     # so that a phrase split by a wrap or a line break is still found
@@ -68,9 +102,9 @@ def indicator_hits(ind: CompiledIndicator, lines: Sequence[Line]) -> list[_Hit]:
     need = max(len(needle) - 2, 1)
     anchors = ind.anchors
     choices: dict[int, str] = {}
-    for pos, line in enumerate(lines):
-        if len(line.masked) >= need and (not anchors or any(a in line.masked for a in anchors)):
-            choices[pos] = line.masked
+    for pos in (lookup.holding(anchors, "masked") if anchors else range(len(lines))):
+        if len(lines[pos].masked) >= need:
+            choices[pos] = lines[pos].masked
     found = {}
     if choices:
         for _choice, score, pos in process.extract(
@@ -154,13 +188,15 @@ def _best_window(rule: CompiledRule, hits: dict[str, list[_Hit]], line_no) -> tu
     return best_score, best_choice
 
 
-def score_rule(rule: CompiledRule, doc: Document) -> _Scored:
+def score_rule(rule: CompiledRule, doc: Document, lookup: Optional[Lookup] = None) -> _Scored:
     lines = doc.lines
+    if lookup is None:
+        lookup = Lookup(lines)
     # anchors first: without an anchor hit nothing else can raise the score above zero
-    hits = {ind.spec.id: indicator_hits(ind, lines) for ind in rule.indicators if ind.spec.role == "anchor"}
+    hits = {ind.spec.id: indicator_hits(ind, lines, lookup) for ind in rule.indicators if ind.spec.role == "anchor"}
     if not any(hits.values()):
         return _Scored(0.0, {}, hits)
-    hits.update({ind.spec.id: indicator_hits(ind, lines) for ind in rule.indicators if ind.spec.role != "anchor"})
+    hits.update({ind.spec.id: indicator_hits(ind, lines, lookup) for ind in rule.indicators if ind.spec.role != "anchor"})
     for ind in rule.indicators:  # sequence evidence: keep only hits after the first hit of `after`
         if ind.spec.after is not None:
             before = hits.get(ind.spec.after) or []
@@ -174,7 +210,7 @@ def score_rule(rule: CompiledRule, doc: Document) -> _Scored:
     near = [line_no(h.pos) for h in chosen.values()]
     lo, hi = min(near) - rule.rule.window, max(near) + rule.rule.window
     for neg in rule.negatives:
-        nh = [h for h in indicator_hits(neg, lines) if lo <= line_no(h.pos) <= hi]
+        nh = [h for h in indicator_hits(neg, lines, lookup) if lo <= line_no(h.pos) <= hi]
         if nh:
             confidence *= 1.0 - neg.spec.weight * max(h.strength for h in nh)
     return _Scored(confidence, chosen, hits)
@@ -203,10 +239,11 @@ def diagnose(
 ) -> list[Diagnosis]:
     """Ranked diagnoses for a normalised document. Pure: no I/O, no global state."""
     results: list[Diagnosis] = []
+    lookup = Lookup(doc.lines)
     for rule in index.rules:
         if only is not None and rule.rule.id not in only:
             continue
-        scored = score_rule(rule, doc)
+        scored = score_rule(rule, doc, lookup)
         conf = scored.confidence
         if conf <= 0:
             continue

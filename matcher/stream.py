@@ -22,7 +22,7 @@ from .index import Index
 from .model import Document, Line
 from .normalise import document, looks_binary, normalise_lines, InputError
 from .prefilter import VERSION_CONTEXT, Scanner, indicator_condition, selected_indicators
-from .score import REACH, indicator_hits
+from .score import REACH, Lookup, indicator_hits
 
 BLOCK = 16 * 1024 * 1024  # bytes scanned at a time
 CONTEXT = 2  # lines kept on each side of a candidate (wrapped lines, adjacent-line phrases)
@@ -143,9 +143,10 @@ class Stream:
         for lo, hi, conds in runs:
             raw = b"\n".join(r for _i, r in view.lines(lo, hi))
             lines = normalise_lines(raw.decode("utf-8", "replace"), base + lo)
+            lookup = Lookup(lines)
             for c in conds:
                 for ind in self._by_condition.get(c, ()):
-                    for h in indicator_hits(ind, lines):
+                    for h in indicator_hits(ind, lines, lookup):
                         hits.add(lines[h.pos].no)
         return hits
 
