@@ -18,7 +18,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Optional, Sequence
 
 from .index import CompiledIndicator, Index
 from .regex_safety import BOUNDARY, alternatives, needles_of, plain, requirements
@@ -126,24 +126,36 @@ class Candidates:
 
     anchors: list[tuple[int, int, frozenset]] = field(default_factory=list)
     versions: list[tuple[int, int]] = field(default_factory=list)
+    newlines: Optional[int] = None  # line breaks in the block, when the scanner counted them anyway
 
 
-def _lines_of(block: bytes, hits: Sequence[tuple[int, int]]) -> list[tuple[int, int, frozenset]]:
-    """(line index, line start, condition ids) of the distinct lines holding the (offset, id) hits,
-    which are sorted by offset."""
+def _lines_of(block: bytes, hits: Sequence[tuple[int, int]], start: int = 0,
+              end: Optional[int] = None) -> tuple[list[tuple[int, int, frozenset]], int]:
+    """The distinct lines of `block[start:end]` holding the (offset, id) hits, which are sorted by
+    offset and inside that range, as (line index from `start`, line start, ids); and the number of
+    line breaks in the range, counted in the same single pass."""
+    end = len(block) if end is None else end
     out: list[tuple[int, int, set]] = []
-    line, counted_to, line_end = 0, 0, -1
+    line, counted_to, line_end = 0, start, -1
     for off, cid in hits:
         if off < line_end:
             out[-1][2].add(cid)  # same line as the previous hit
             continue
-        line += block.count(b"\n", counted_to, off)
-        start = block.rfind(b"\n", 0, off) + 1
-        nl = block.find(b"\n", off)
-        line_end = len(block) if nl < 0 else nl + 1
-        out.append((line, start, {cid}))
-        counted_to = start
-    return [(i, start, frozenset(ids)) for i, start, ids in out]
+        line_start = block.rfind(b"\n", start, off) + 1 or start
+        line += block.count(b"\n", counted_to, line_start)
+        nl = block.find(b"\n", off, end)
+        line_end = end if nl < 0 else nl + 1
+        out.append((line, line_start, {cid}))
+        counted_to = line_start
+    newlines = line + block.count(b"\n", counted_to, end)
+    return [(i, s, frozenset(ids)) for i, s, ids in out], newlines
+
+
+def _split_rows(rows, version_id: int, lines_before: int = 0):
+    """Anchor rows and version rows (the lines holding `version_id`), line indices shifted."""
+    anchors = [(i + lines_before, s, ids - {version_id}) for i, s, ids in rows if ids - {version_id}]
+    versions = [(i + lines_before, s) for i, s, ids in rows if version_id in ids]
+    return anchors, versions
 
 
 class Scanner:
@@ -223,17 +235,20 @@ class HyperscanScanner(Scanner):
         import threading
 
         pieces = _split(block, self.threads)
-        results: list[list[tuple[int, int]]] = [[] for _ in pieces]
+        results: list = [None] * len(pieces)
 
         def scan(i: int) -> None:
+            """Scan one piece (outside the interpreter lock), then place its hits on lines."""
             base, end = pieces[i]
-            out = results[i]
+            out: list[tuple[int, int]] = []
 
             def on_match(pid, _start, to, _flags, _ctx):
                 out.append((base + to - 1, pid))
                 return None
 
             self._db.scan(memoryview(block)[base:end], match_event_handler=on_match, scratch=self._scratch[i])
+            out.sort()
+            results[i] = _lines_of(block, out, base, end)
 
         if len(pieces) == 1:
             scan(0)
@@ -243,10 +258,14 @@ class HyperscanScanner(Scanner):
                 w.start()
             for w in workers:
                 w.join()
-        hits = sorted(h for r in results for h in r)
-        vid = self._vid
-        return Candidates(_lines_of(block, [h for h in hits if h[1] != vid]),
-                          [(i, s) for i, s, _ in _lines_of(block, [h for h in hits if h[1] == vid])])
+        found, lines = Candidates(), 0
+        for rows, newlines in results:
+            anchors, versions = _split_rows(rows, self._vid, lines)
+            found.anchors += anchors
+            found.versions += versions
+            lines += newlines
+        found.newlines = lines
+        return found
 
 
 class ReScanner(Scanner):
@@ -261,7 +280,7 @@ class ReScanner(Scanner):
         self._check = _ConditionCheck(self.conditions)
         self._version = re.compile(VERSION_PATTERN)
 
-    def _lines(self, rx: re.Pattern[bytes], block: bytes, check=None) -> list[tuple[int, int, frozenset]]:
+    def _hits(self, rx: re.Pattern[bytes], block: bytes, check=None, cid: int = 0) -> list[tuple[int, int]]:
         hits, pos, n = [], 0, len(block)
         while pos < n:
             m = rx.search(block, pos)
@@ -270,14 +289,17 @@ class ReScanner(Scanner):
             start = block.rfind(b"\n", 0, m.start()) + 1
             nl = block.find(b"\n", m.end())
             end = n if nl < 0 else nl
-            ids = check(block[start:end]) if check is not None else (0,)
+            ids = check(block[start:end]) if check is not None else (cid,)
             hits.extend((m.start(), i) for i in ids)
             pos = end + 1  # one search per line is enough
-        return _lines_of(block, hits)
+        return hits
 
     def candidates(self, block: bytes) -> Candidates:
-        return Candidates(self._lines(self._first, block, self._check),
-                          [(i, s) for i, s, _ in self._lines(self._version, block)])
+        vid = len(self.conditions)
+        hits = sorted(self._hits(self._first, block, self._check) + self._hits(self._version, block, cid=vid))
+        rows, newlines = _lines_of(block, hits)
+        anchors, versions = _split_rows(rows, vid)
+        return Candidates(anchors, versions, newlines)
 
 
 class GrepScanner(Scanner):
@@ -341,9 +363,12 @@ class GrepScanner(Scanner):
         pieces = _split(block, self.threads)
         results: list[list[tuple[int, int, bytes]]] = [[] for _ in pieces]
 
+        newlines = [0] * len(pieces)
+
         def run(i: int) -> None:
             start, end = pieces[i]
             results[i] = self._run(memoryview(block)[start:end])
+            newlines[i] = block.count(b"\n", start, end)  # while grep works on the other pieces
 
         if len(pieces) == 1:
             run(0)
@@ -354,16 +379,15 @@ class GrepScanner(Scanner):
             for w in workers:
                 w.join()
         anchors, versions, lines = [], [], 0
-        for (start, end), rows in zip(pieces, results):
+        for (start, _end), rows, count in zip(pieces, results, newlines):
             for no, off, text in rows:
                 ids = self._check(text)
                 if ids:
                     anchors.append((lines + no, start + off, frozenset(ids)))
                 if self._version.search(text):
                     versions.append((lines + no, start + off))
-            if len(pieces) > 1:
-                lines += block.count(b"\n", start, end)
-        return Candidates(anchors, versions)
+            lines += count
+        return Candidates(anchors, versions, lines)
 
 
 WEAK = 3  # vocabulary.selectivity below which a needle set finds too many ordinary lines to search for

@@ -30,8 +30,9 @@ MAX_VERSION_LINES = 200  # version candidates kept (the start-up banner, an issu
 
 
 def reblock(chunks: Iterable[bytes], size: int = BLOCK) -> Iterator[bytes]:
-    """Blocks of about `size` bytes that end at a line break (the last one may not); a single line
-    longer than `size` is cut (normalising cuts such lines anyway)."""
+    """Blocks of about `size` bytes that end at a line break (the last one may not): once `size`
+    bytes are read, everything up to the last line break, copied once; a run of more than `size`
+    bytes without a line break is passed on whole (normalising cuts such lines anyway)."""
     parts: list[bytes] = []
     have = 0
     for chunk in chunks:
@@ -41,14 +42,25 @@ def reblock(chunks: Iterable[bytes], size: int = BLOCK) -> Iterator[bytes]:
         have += len(chunk)
         if have < size:
             continue
-        carry = b"".join(parts) if len(parts) > 1 else parts[0]
-        while len(carry) >= size:
-            cut = carry.rfind(b"\n") + 1 or len(carry)
-            yield carry[:cut] if cut < len(carry) else carry
-            carry = carry[cut:]
-        parts, have = ([carry], len(carry)) if carry else ([], 0)
+        k = len(parts) - 1
+        nl = parts[k].rfind(b"\n")
+        while nl < 0 and k > 0:
+            k -= 1
+            nl = parts[k].rfind(b"\n")
+        if nl < 0:
+            yield b"".join(parts)
+            parts, have = [], 0
+            continue
+        last = parts[k]
+        cut = nl + 1
+        if k == 0 and cut == len(last):
+            yield last  # one whole chunk: no copy at all
+        else:
+            yield b"".join([*parts[:k], memoryview(last)[:cut]])
+        parts = ([last[cut:]] if cut < len(last) else []) + parts[k + 1:]
+        have = sum(len(p) for p in parts)
     if parts:
-        yield b"".join(parts)
+        yield b"".join(parts) if len(parts) > 1 else parts[0]
 
 
 def margin_for(index: Index) -> int:
@@ -92,12 +104,12 @@ class Stream:
             if looks_binary(block):
                 raise InputError("binary data, not a text log")
         base = self._base
-        view = _Lines(block)
+        found = self.scanner.candidates(block)
+        view = _Lines(block, found.newlines)
         n = view.count
         want: list[tuple[int, int]] = []  # block-local line ranges to keep, inclusive
         if self._pending_until >= base:
             want.append((0, self._pending_until - base))
-        found = self.scanner.candidates(block)
         for idx, off, _conds in found.anchors:
             view.know(idx, off)
         for idx, off in found.versions:
@@ -180,9 +192,9 @@ class Stream:
 class _Lines:
     """Lines of one block, found by walking line breaks from lines whose start is known."""
 
-    def __init__(self, block: bytes):
+    def __init__(self, block: bytes, newlines: "int | None" = None):
         self.block = block
-        self.newlines = block.count(b"\n")
+        self.newlines = block.count(b"\n") if newlines is None else newlines
         self.count = self.newlines + (0 if block.endswith(b"\n") else 1)
         self._known: dict[int, int] = {0: 0}
         self._order: list[int] = [0]

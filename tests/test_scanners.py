@@ -45,6 +45,12 @@ def test_every_engine_names_the_same_lines_as_the_reference(index, block, refere
     assert reference.anchors and reference.versions
     assert found.anchors == reference.anchors
     assert found.versions == reference.versions
+    # the line breaks the stream numbers later blocks from, when the engine counted them on its way
+    assert found.newlines in (None, block.count(b"\n"))
+
+
+def test_the_reference_counts_line_breaks_as_it_goes(block, reference):
+    assert reference.newlines == block.count(b"\n")
 
 
 def test_a_common_needle_is_only_looked_for_with_its_partner():

@@ -138,3 +138,21 @@ def test_a_gateway_log_says_what_its_failing_excerpt_says_alone(tmp_path, kb, si
     key = lambda ds, shift: [(d["id"], d["confidence"], [(e["line"] - shift, e["text"]) for e in d["evidence"]])
                              for d in ds]
     assert key(got, start - 1) == key(expected, 0)
+
+
+def test_blocks_end_at_line_breaks_and_lose_nothing():
+    from matcher.stream import reblock
+
+    rng = random.Random(7)
+    for _ in range(200):
+        lines = [b"x" * rng.choice([0, 3, 40, 900, 5000]) for _ in range(rng.randrange(0, 60))]
+        data = b"\n".join(lines) + rng.choice([b"", b"\n"])
+        cuts = sorted(rng.sample(range(len(data) + 1), min(len(data) + 1, rng.randrange(0, 12))))
+        chunks = [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)])]
+        size = rng.choice([1, 64, 1000, 4096])
+        blocks = list(reblock(chunks, size))
+        assert b"".join(blocks) == data
+        for b, after in zip(blocks, blocks[1:]):
+            assert b.endswith(b"\n") or b"\n" not in b
+            # short only where the next block starts with a line longer than the block size
+            assert len(b) >= size or len(after.split(b"\n", 1)[0]) >= size - len(b)
