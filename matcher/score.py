@@ -44,11 +44,25 @@ class Lookup:
     joined once and searched with `str.find`, a few searches per word instead of a test on every
     line for every indicator (a large log keeps thousands of lines around its failures)."""
 
-    __slots__ = ("lines", "_joined")
+    __slots__ = ("lines", "_joined", "_pairs")
 
     def __init__(self, lines: Sequence[Line]):
         self.lines = lines
         self._joined: dict[str, tuple[str, list[int]]] = {}
+        self._pairs: Optional[tuple[list[int], list[tuple[int, str, str]]]] = None
+
+    def short_pairs(self, shorter_than: int) -> list[tuple[int, str, str]]:
+        """(position, masked text, next line's masked text) of adjacent lines (at most two input
+        lines apart) whose first is shorter than `shorter_than`: where a wrapped phrase may be.
+        Gateway lines are mostly long, so these are few; they are sorted by length once."""
+        if self._pairs is None:
+            lines = self.lines
+            pairs = sorted(((len(lines[p].masked), p) for p in range(len(lines) - 1)
+                            if lines[p + 1].no - lines[p].no <= 2))
+            self._pairs = ([n for n, _p in pairs],
+                           [(p, lines[p].masked, lines[p + 1].masked) for _n, p in pairs])
+        lengths, pairs = self._pairs
+        return sorted(pairs[:bisect_left(lengths, shorter_than)])
 
     def _form(self, form: str) -> tuple[str, list[int]]:
         got = self._joined.get(form)
@@ -112,11 +126,8 @@ def indicator_hits(ind: CompiledIndicator, lines: Sequence[Line], lookup: Option
         ):
             found[pos] = score / 100.0
     pairs = {}
-    for pos in range(len(lines) - 1):
-        if pos in found or lines[pos + 1].no - lines[pos].no > 2:
-            continue
-        a, b = lines[pos].masked, lines[pos + 1].masked
-        if len(a) < need and len(a) + len(b) + 1 >= need:
+    for pos, a, b in lookup.short_pairs(need):
+        if pos not in found and len(a) + len(b) + 1 >= need:
             joined = a + " " + b
             if not anchors or any(w in joined for w in anchors):
                 pairs[pos] = joined
