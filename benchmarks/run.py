@@ -110,15 +110,42 @@ def warm(path: Path) -> None:
 # --------------------------------------------------------------------------- measuring
 
 def timed(args: list[str], stdout=subprocess.DEVNULL, env: dict | None = None) -> tuple[float, int, int, bytes]:
-    """Wall seconds, peak RSS (bytes), exit status and stdout of one process."""
+    """Wall seconds, peak RSS (bytes), exit status and stdout of one process.
+
+    The peak is the process's own high-water mark (VmHWM in /proc/PID/status, read every 5 ms until
+    it exits; the mark only grows). wait4's ru_maxrss is the fallback where /proc is missing: on
+    Linux it starts from this runner's own RSS, inherited through fork and exec, so it overstates a
+    small child (grep showed this runner's 58 MiB)."""
+    import threading
+
     t0 = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE if stdout is None else stdout,
                             stderr=subprocess.DEVNULL, env=env or ENV)
+    hwm = [0]
+    done = threading.Event()
+
+    def watch() -> None:
+        status = f"/proc/{proc.pid}/status"
+        while not done.wait(0.005):
+            try:
+                with open(status, "rb") as fh:
+                    for line in fh:
+                        if line.startswith(b"VmHWM:"):
+                            hwm[0] = max(hwm[0], int(line.split()[1]) * 1024)
+            except (OSError, ValueError):
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    if os.path.exists(f"/proc/{proc.pid}/status"):
+        watcher.start()
     out = proc.stdout.read() if proc.stdout else b""
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
+    done.set()
+    if watcher.is_alive():
+        watcher.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss * 1024, proc.returncode, out
+    return wall, hwm[0] or usage.ru_maxrss * 1024, proc.returncode, out
 
 
 def median_run(args: list[str], repeat: int, env: dict | None = None) -> tuple[float, int, bytes]:
