@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Any, Iterator, Optional, Sequence
@@ -423,6 +422,8 @@ def cmd_gh_comment(args: argparse.Namespace) -> int:
     output.write(sys.stdout, f"issue #{plan.issue}: {', '.join(plan.ids) or 'no known failure'} ({what})")
     gh_out = os.environ.get("GITHUB_OUTPUT")
     if gh_out:
+        import json
+
         with open(gh_out, "a", encoding="utf-8") as fh:
             fh.write(f"ids={json.dumps(plan.ids)}\n")
             fh.write(f"comment-id={comment_id or ''}\n")

@@ -1,7 +1,6 @@
 """How `clawkb match` results look: JSON Lines for tools, text for people, Markdown for issues."""
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import Any, TextIO
@@ -35,6 +34,8 @@ class Style:
 
 
 def json_line(result: dict[str, Any]) -> str:
+    import json  # only for --format json
+
     return json.dumps(result, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -8,7 +8,6 @@ number of the original line it starts on, and is redacted before it leaves this 
 """
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from typing import Iterable, Iterator
@@ -132,6 +131,8 @@ _MESSAGE_KEYS = ("message", "msg", "error", "err")
 
 def render_record(obj: dict) -> str:
     """One readable line for a JSON log record, keeping every scalar field as key=value."""
+    import json  # here, as in _maybe_record: a paste without JSON records does not load it
+
     meta = obj.get("_meta") if isinstance(obj.get("_meta"), dict) else {}
     time = obj.get("time") or obj.get("timestamp") or obj.get("ts") or meta.get("date") or ""
     level = obj.get("level") or meta.get("logLevelName") or ""
@@ -167,6 +168,8 @@ def _maybe_record(line: str) -> str:
     s = line.strip()
     if len(s) < 2 or s[0] != "{" or s[-1] != "}":
         return line
+    import json
+
     try:
         obj = json.loads(s)
     except ValueError:
