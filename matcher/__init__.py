@@ -8,7 +8,7 @@ YAML files or web pages (the `kb` package turns signature files into `Rule`s).
     diagnose(normalise(text), index)
 """
 from .index import Index, compile_rules
-from .model import (Capture, Diagnosis, Document, EvidenceHit, Indicator, Line, Rule, VersionRange,
+from .model import (Capture, Diagnosis, Document, Elided, EvidenceHit, Indicator, Line, Rule, VersionRange,
                     VersionVerdict)
 from .normalise import InputError, decode_bytes, normalise
 from .redact import redact
@@ -17,7 +17,7 @@ from .score import diagnose
 from .versions import VersionError, parse_version, verdict
 
 __all__ = [
-    "Capture", "Diagnosis", "Document", "EvidenceHit", "Index", "Indicator", "InputError", "Line", "Rule",
+    "Capture", "Diagnosis", "Document", "Elided", "EvidenceHit", "Index", "Indicator", "InputError", "Line", "Rule",
     "UnsafeRegex", "VersionError", "VersionRange", "VersionVerdict", "check_regex", "compile_rules",
     "decode_bytes", "diagnose", "normalise", "parse_version", "redact", "verdict",
 ]

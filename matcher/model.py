@@ -75,10 +75,21 @@ class Line(NamedTuple):
     masked: str
 
 
+class Elided(NamedTuple):
+    """Hits of a rule's anchors that a large log had too many of to keep (`matcher.stream`): how
+    many lines, and the line number and timestamp of the last."""
+
+    rule: str
+    count: int
+    last_line: int
+    last_time: Optional[str] = None
+
+
 class Document(NamedTuple):
     lines: tuple[Line, ...]
     openclaw_version: Optional[str] = None
     version_line: Optional[int] = None
+    elided: tuple[Elided, ...] = ()
 
 
 class EvidenceHit(NamedTuple):

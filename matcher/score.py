@@ -289,18 +289,25 @@ def diagnose(
         ev.sort(key=lambda e: e.line)
         first = doc.lines[anchor_pos[0]] if anchor_pos else None
         last = doc.lines[anchor_pos[-1]] if anchor_pos else None
+        last_line, last_time = (last.no, timestamp_of(last.text)) if last else (0, None)
+        more = 0  # hits a large log had too many of to keep: counted by the stream
+        for e in doc.elided:
+            if e.rule == rule.rule.id:
+                more += e.count
+                if e.last_line > last_line:
+                    last_line, last_time = e.last_line, e.last_time or last_time
         results.append(Diagnosis(
             id=rule.rule.id,
             confidence=round(min(conf, 1.0), 4),
             evidence=tuple(ev),
-            evidence_total=len(total_lines),
+            evidence_total=len(total_lines) + more,
             captures=_captures(rule, doc),
             verdict=verdict,
             first_line=first.no if first else 0,
-            last_line=last.no if last else 0,
-            occurrences=len(occurrences),
+            last_line=last_line,
+            occurrences=len(occurrences) + more,
             first_time=timestamp_of(first.text) if first else None,
-            last_time=timestamp_of(last.text) if last else None,
+            last_time=last_time,
         ))
     return rank(results, index)
 

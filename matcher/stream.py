@@ -16,17 +16,18 @@ from __future__ import annotations
 
 from bisect import bisect_right, insort
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Optional
 
 from .index import Index
-from .model import Document, Line
+from .model import Document, Elided, Line
 from .normalise import document, looks_binary, normalise_lines, InputError
 from .prefilter import VERSION_CONTEXT, Scanner, indicator_condition, selected_indicators
-from .score import REACH, Lookup, indicator_hits
+from .score import REACH, Lookup, indicator_hits, timestamp_of
 
 BLOCK = 16 * 1024 * 1024  # bytes scanned at a time
 CONTEXT = 2  # lines kept on each side of a candidate (wrapped lines, adjacent-line phrases)
 MAX_VERSION_LINES = 200  # version candidates kept (the start-up banner, an issue template)
+MAX_WINDOWS = 16  # occurrences of one anchor read in full; later ones are counted (`Elided`), not kept
 
 
 def reblock(chunks: Iterable[bytes], size: int = BLOCK) -> Iterator[bytes]:
@@ -83,6 +84,9 @@ class Stream:
     _pending_until: int = 0  # lines up to this number must be kept (an anchor near the last block's end)
     _versions: int = 0
     _checked_binary: bool = False
+    _windows: dict = field(default_factory=dict)  # (rule id, indicator id) -> windows kept for it
+    _elided: dict = field(default_factory=dict)  # rule id -> [count, last line number, last time]
+    _floor: int = 0  # no window reaches back to this line or before it (the last elided hit)
 
     def __post_init__(self) -> None:
         if not self.margin:
@@ -93,6 +97,9 @@ class Stream:
         self._by_condition: dict[int, list] = {}
         for ind in selected_indicators(self.index):
             self._by_condition.setdefault(position[indicator_condition(ind)], []).append(ind)
+        # whose anchor each indicator is (an `after` target that is only support counts for none)
+        self._owner = {id(ind): (rule.rule.id, ind.spec.id, ind.spec.role == "anchor")
+                       for rule in self.index.rules for ind in rule.indicators}
 
     # ------------------------------------------------------------------ feeding
 
@@ -118,9 +125,26 @@ class Stream:
             self._versions += 1
             view.know(idx, off)
             want.append((idx - VERSION_CONTEXT, idx))
-        # the anchors that really match: keep everything within the margin of each
-        for no in self._anchor_hits(view, found.anchors, base):
-            want.append((no - base - self.margin, no - base + self.margin))
+        # the anchors that really match: keep everything within the margin of each, for the first
+        # MAX_WINDOWS hits of an indicator; a hit all of whose indicators are past that is counted
+        hits = self._anchor_hits(view, found.anchors, base)
+        elided = []
+        for no in sorted(hits):
+            keys = hits[no][0]
+            if any(self._windows.get(k, 0) < MAX_WINDOWS for k in keys):
+                for k in keys:
+                    self._windows[k] = self._windows.get(k, 0) + 1
+                want.append((max(no - self.margin, self._floor + 1) - base, no - base + self.margin))
+            else:
+                elided.append(no)
+        for no in elided:
+            if no <= self._pending_until or no in self._kept or any(lo <= no - base <= hi for lo, hi in want):
+                continue  # kept anyway, within another hit's margin: the document counts it
+            self._floor = max(self._floor, no)
+            for rule_id in hits[no][1]:
+                e = self._elided.setdefault(rule_id, [0, 0, None])
+                e[0] += 1
+                e[1], e[2] = no, hits[no][2] or e[2]
         for lo, hi in want:
             if lo < 0:
                 self._keep_tail(base + lo)
@@ -138,12 +162,13 @@ class Stream:
             if no >= first:
                 self._kept.setdefault(no, raw)
 
-    def _anchor_hits(self, view: "_Lines", candidates, base: int) -> set[int]:
-        """Line numbers where an anchor (or `after` target) really matches: each candidate line is
-        normalised with `CONTEXT` lines either side and checked against the indicators of the
-        conditions it meets."""
+    def _anchor_hits(self, view: "_Lines", candidates, base: int) -> dict[int, tuple[set, set, Optional[str]]]:
+        """Line numbers where an anchor (or `after` target) really matches, each with the (rule id,
+        indicator id) of the indicators that match there, the rules whose anchor it is, and the
+        line's timestamp: each candidate line is normalised with `CONTEXT` lines either side and
+        checked against the indicators of the conditions it meets."""
         if not candidates:
-            return set()
+            return {}
         runs: list[tuple[int, int, set]] = []
         for idx, _off, conds in candidates:
             lo, hi = max(0, idx - CONTEXT), min(view.count - 1, idx + CONTEXT)
@@ -151,15 +176,20 @@ class Stream:
                 runs[-1] = (runs[-1][0], max(runs[-1][1], hi), runs[-1][2] | conds)
             else:
                 runs.append((lo, hi, set(conds)))
-        hits: set[int] = set()
+        hits: dict[int, tuple[set, set, Optional[str]]] = {}
         for lo, hi, conds in runs:
             raw = b"\n".join(r for _i, r in view.lines(lo, hi))
             lines = normalise_lines(raw.decode("utf-8", "replace"), base + lo)
             lookup = Lookup(lines)
             for c in conds:
                 for ind in self._by_condition.get(c, ()):
+                    rule_id, ind_id, anchor = self._owner[id(ind)]
                     for h in indicator_hits(ind, lines, lookup):
-                        hits.add(lines[h.pos].no)
+                        line = lines[h.pos]
+                        keys, rules, _t = hits.setdefault(line.no, (set(), set(), timestamp_of(line.text)))
+                        keys.add((rule_id, ind_id))
+                        if anchor:
+                            rules.add(rule_id)
         return hits
 
     # ------------------------------------------------------------------ result
@@ -182,7 +212,11 @@ class Stream:
         return out
 
     def finish(self) -> Document:
-        return document(self.lines())
+        """The document of the kept lines; hits past MAX_WINDOWS are in `Document.elided`."""
+        doc = document(self.lines())
+        if not self._elided:
+            return doc
+        return doc._replace(elided=tuple(Elided(r, c, no, t) for r, (c, no, t) in sorted(self._elided.items())))
 
     @property
     def kept(self) -> int:

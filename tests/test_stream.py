@@ -156,3 +156,33 @@ def test_blocks_end_at_line_breaks_and_lose_nothing():
             assert b.endswith(b"\n") or b"\n" not in b
             # short only where the next block starts with a line longer than the block size
             assert len(b) >= size or len(after.split(b"\n", 1)[0]) >= size - len(b)
+
+
+def test_a_failure_repeated_all_day_is_counted_without_keeping_every_occurrence(dev_cases, index):
+    # A gateway stuck in a billing lockout logs the same failure for hours: the stream reads the
+    # first occurrences of each anchor in full and counts the rest, so what it keeps does not grow
+    # with the log, and the diagnosis still says how often and until when the failure showed.
+    from benign import benign_log, inject
+    from matcher.prefilter import VERSION_CONTEXT
+    from matcher.stream import MAX_VERSION_LINES, MAX_WINDOWS
+
+    excerpt = next(c["text"] for c in dev_cases if c["labels"] == ["stale-billing-disabled-until"])
+    alone = {d.id: d for d in diagnose(normalise(excerpt), index)}
+
+    def run(copies: int):
+        rng = random.Random(copies)
+        background = benign_log(copies * 30, rng, "console").split("\n")
+        lines, starts = inject(background, [excerpt] * copies, rng)
+        doc, stream = stream_document([("\n".join(lines)).encode()], index, build(index), block=1 << 20)
+        return {d.id: d for d in diagnose(doc, index)}, stream, starts
+
+    few, stream_few, _ = run(300)  # past the caps: MAX_WINDOWS per anchor, MAX_VERSION_LINES
+    many, stream, starts = run(900)
+    assert set(many) == set(few) and "stale-billing-disabled-until" in many
+    d = many["stale-billing-disabled-until"]
+    assert d.occurrences == 900 * alone["stale-billing-disabled-until"].occurrences
+    assert d.last_line >= starts[-1]
+    # what is kept is bounded by the caps, not by the log: three times the failures, about the same
+    cap = len(stream._windows) * MAX_WINDOWS * (2 * stream.margin + 1) + MAX_VERSION_LINES * (VERSION_CONTEXT + 1)
+    assert stream.kept <= cap
+    assert stream.kept < 1.2 * stream_few.kept
