@@ -478,8 +478,16 @@ class _Formatter(argparse.HelpFormatter):
         super().__init__(prog, **kwargs)
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser with `_Formatter`; its sub-parsers are of the same class (argparse's default)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+
 def _add_match(sub) -> None:
-    m = sub.add_parser("match", help="diagnose logs, issue bodies or log files", formatter_class=_Formatter)
+    m = sub.add_parser("match", help="diagnose logs, issue bodies or log files")
     m.add_argument("files", nargs="*", metavar="FILE", help="files or directories; none or - reads stdin")
     m.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     m.add_argument("--min-confidence", type=_confidence, default=0.5, metavar="X",
@@ -491,40 +499,38 @@ def _add_match(sub) -> None:
 
 
 def _add_knowledge(sub) -> None:
-    sub.add_parser("list", help="list the known failures", formatter_class=_Formatter).set_defaults(func=cmd_list)
-    s = sub.add_parser("show", help="show one failure as a person reads it", formatter_class=_Formatter)
+    sub.add_parser("list", help="list the known failures").set_defaults(func=cmd_list)
+    s = sub.add_parser("show", help="show one failure as a person reads it")
     s.add_argument("id")
     s.set_defaults(func=cmd_show)
-    sub.add_parser("validate", help="check every signature file", formatter_class=_Formatter).set_defaults(func=cmd_validate)
-    t = sub.add_parser("test", help="run every signature's examples", formatter_class=_Formatter)
+    sub.add_parser("validate", help="check every signature file").set_defaults(func=cmd_validate)
+    t = sub.add_parser("test", help="run every signature's examples")
     t.add_argument("--verbose", "-v", action="store_true")
     t.add_argument("--min-confidence", type=_confidence, default=0.5)
     t.set_defaults(func=cmd_test)
-    sub.add_parser("schema", help="print the signature JSON Schema", formatter_class=_Formatter).set_defaults(func=cmd_schema)
+    sub.add_parser("schema", help="print the signature JSON Schema").set_defaults(func=cmd_schema)
 
 
 def _add_state(sub) -> None:
-    d = sub.add_parser("doctor", help="find known failure conditions in the local OpenClaw state (read-only)",
-                       formatter_class=_Formatter)
+    d = sub.add_parser("doctor", help="find known failure conditions in the local OpenClaw state (read-only)")
     d.add_argument("--state-dir", metavar="DIR", help="default: $OPENCLAW_STATE_DIR or ~/.openclaw")
     d.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     d.set_defaults(func=cmd_doctor)
     from .remedies.arguments import add_arguments
 
-    f = sub.add_parser("fix", help="repair the local state for a failure (dry run unless --apply)", formatter_class=_Formatter)
+    f = sub.add_parser("fix", help="repair the local state for a failure (dry run unless --apply)")
     f.add_argument("id", nargs="?", help="signature id (see clawkb doctor)")
     add_arguments(f)
     f.set_defaults(func=cmd_fix)
 
 
 def _add_github(sub) -> None:
-    g = sub.add_parser("gh", help="GitHub: diagnose issues and keep one comment up to date", formatter_class=_Formatter)
+    g = sub.add_parser("gh", help="GitHub: diagnose issues and keep one comment up to date")
     gsub = g.add_subparsers(dest="gh_command", metavar="ACTION", required=True)
-    gc = gsub.add_parser("comment", help="handle one issues / issue_comment event (the Action runs this)",
-                         formatter_class=_Formatter)
+    gc = gsub.add_parser("comment", help="handle one issues / issue_comment event (the Action runs this)")
     gc.add_argument("--event", required=True, metavar="PATH", help="the event payload file ($GITHUB_EVENT_PATH)")
     gc.add_argument("--repo", required=True, metavar="OWNER/NAME")
-    gb = gsub.add_parser("backfill", help="diagnose existing issues in batch", formatter_class=_Formatter)
+    gb = gsub.add_parser("backfill", help="diagnose existing issues in batch")
     gb.add_argument("--repo", required=True, metavar="OWNER/NAME")
     gb.add_argument("--state", choices=("open", "closed", "all"), default="open")
     gb.add_argument("--since", metavar="DATE", help="only issues updated since (YYYY-MM-DD)")
@@ -540,7 +546,7 @@ def _add_github(sub) -> None:
 
 
 def _add_scripts(sub) -> None:
-    sc = sub.add_parser("scripts", help="write the standalone repair scripts into a folder", formatter_class=_Formatter)
+    sc = sub.add_parser("scripts", help="write the standalone repair scripts into a folder")
     sc.add_argument("dest")
     sc.set_defaults(func=cmd_scripts)
 
@@ -554,8 +560,7 @@ _COMMANDS = {"match": _add_match, "list": _add_knowledge, "show": _add_knowledge
 def build_parser(command: Optional[str] = None) -> argparse.ArgumentParser:
     """The command line. With `command`, only the commands defined with it are added (a run
     needs only its own; building all of them costs a pasted log's match a tenth of its time)."""
-    p = argparse.ArgumentParser(prog="clawkb", description="Diagnose OpenClaw gateway failures from logs.",
-                                formatter_class=_Formatter)
+    p = _Parser(prog="clawkb", description="Diagnose OpenClaw gateway failures from logs.")
     p.add_argument("--signatures", metavar="DIR", help="signature directory (default: the bundled set)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     adders = [_COMMANDS[command]] if command in _COMMANDS else _COMMANDS.values()
