@@ -285,17 +285,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def _check_templates(sig) -> None:
     from .texts import TemplateProblem
 
-    texts = [("explanation",), *[("fix", i, k) for i, step in enumerate(sig.fix) for k in ("title", "body")],
-             *[("fix", i, "commands", j) for i, step in enumerate(sig.fix) for j in range(len(step.get("commands", [])))]]
-    for path in texts:
-        value: Any = sig.data
-        for p in path:
-            value = value[p] if isinstance(value, list) or p in value else None
-            if value is None:
-                break
-        if isinstance(value, str):
+    for path, text in sig.template_paths():
+        if isinstance(text, str):
             try:
-                sig.text(value)
+                sig.text(text)
             except TemplateProblem as exc:
                 raise SourceError(sig.path, sig.line_of(*path), ".".join(map(str, path)), f"template error: {exc}") from None
 

@@ -73,12 +73,20 @@ class Signature:
             t = self.texts[source] = prepare(source)
         return t
 
+    def template_paths(self) -> list[tuple[tuple, str]]:
+        """Every text of this signature that is rendered with captured values, with where it is in
+        the data (`("fix", 0, "commands", 1)`), for pointing at its line."""
+        out: list[tuple[tuple, str]] = [(("explanation",), self.data["explanation"])]
+        for i, step in enumerate(self.data["fix"]):
+            out.append((("fix", i, "title"), step["title"]))
+            if step.get("body"):
+                out.append((("fix", i, "body"), step["body"]))
+            out += [(("fix", i, "commands", j), c) for j, c in enumerate(step.get("commands", []))]
+        return out
+
     def template_sources(self) -> list[str]:
         """Every text of this signature that is rendered with captured values."""
-        out = [self.data["explanation"]]
-        for step in self.data["fix"]:
-            out += [step["title"], *([step["body"]] if step.get("body") else []), *step.get("commands", [])]
-        return out
+        return [text for _path, text in self.template_paths()]
 
     def line_of(self, *path: Any) -> int:
         return self.located.line_of(tuple(path)) if self.located else 0

@@ -10,6 +10,7 @@ filter that changes the value) is kept as source and rendered by Jinja2 at run t
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import combinations
 from typing import Mapping, NamedTuple, Optional
 
@@ -75,7 +76,9 @@ def _presence_only(tree, nodes) -> bool:
     return True
 
 
+@lru_cache(maxsize=1)
 def _environment():
+    """One sandboxed Jinja2 environment per process (its template cache is shared), made on first need."""
     from jinja2.sandbox import SandboxedEnvironment
 
     return SandboxedEnvironment(autoescape=False)

@@ -1,6 +1,7 @@
 """`clawkb` as users run it: a subprocess, real files, real exit codes."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -139,3 +140,17 @@ def test_no_secret_leaves_the_process(tmp_path):
     for fmt in ("json", "text", "markdown"):
         out = clawkb("match", "--format", fmt, f).stdout.decode()
         assert secret not in out and "Q" * 20 not in out
+
+
+def test_validate_points_at_a_broken_template_in_a_fix_command(tmp_path):
+    sigs = tmp_path / "signatures"
+    shutil.copytree(ROOT / "signatures", sigs)
+    path = sigs / "provider-wide-402-proxy.yaml"
+    text = path.read_text(encoding="utf-8")
+    good = '--provider {{ provider | default("litellm") }}'
+    path.write_text(text.replace(good, "--provider {{ provider | default( }}", 1), encoding="utf-8")
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if good in l)
+    proc = clawkb("--signatures", sigs, "validate")
+    assert proc.returncode != 0
+    err = proc.stderr.decode()
+    assert f"provider-wide-402-proxy.yaml:{line}: fix." in err and ".commands.0: template error" in err
