@@ -126,13 +126,15 @@ def timed(args: list[str], stdout=subprocess.DEVNULL, env: dict | None = None) -
 
     def watch() -> None:
         status = f"/proc/{proc.pid}/status"
-        while not done.wait(0.005):
+        while True:
             try:
                 with open(status, "rb") as fh:
                     for line in fh:
                         if line.startswith(b"VmHWM:"):
                             hwm[0] = max(hwm[0], int(line.split()[1]) * 1024)
             except (OSError, ValueError):
+                return
+            if done.wait(0.005):
                 return
 
     watcher = threading.Thread(target=watch, daemon=True)

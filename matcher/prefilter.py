@@ -195,6 +195,20 @@ def _split(block: bytes, parts: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
+def _each_on_a_thread(work, n: int) -> None:
+    """work(0) .. work(n - 1), each on a thread of its own when there are several; returns when all are done."""
+    if n == 1:
+        work(0)
+        return
+    import threading
+
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+
+
 class HyperscanScanner(Scanner):
     """Every condition as one regex in one Hyperscan database; large blocks are scanned in pieces
     on several threads (Hyperscan releases the GIL while it scans)."""
@@ -232,8 +246,6 @@ class HyperscanScanner(Scanner):
         return db
 
     def candidates(self, block: bytes) -> Candidates:
-        import threading
-
         pieces = _split(block, self.threads)
         results: list = [None] * len(pieces)
 
@@ -250,14 +262,7 @@ class HyperscanScanner(Scanner):
             out.sort()
             results[i] = _lines_of(block, out, base, end)
 
-        if len(pieces) == 1:
-            scan(0)
-        else:
-            workers = [threading.Thread(target=scan, args=(i,)) for i in range(len(pieces))]
-            for w in workers:
-                w.start()
-            for w in workers:
-                w.join()
+        _each_on_a_thread(scan, len(pieces))
         found, lines = Candidates(), 0
         for rows, newlines in results:
             anchors, versions = _split_rows(rows, self._vid, lines)
@@ -358,8 +363,6 @@ class GrepScanner(Scanner):
         return rows
 
     def candidates(self, block: bytes) -> Candidates:
-        import threading
-
         pieces = _split(block, self.threads)
         results: list[list[tuple[int, int, bytes]]] = [[] for _ in pieces]
 
@@ -370,14 +373,7 @@ class GrepScanner(Scanner):
             results[i] = self._run(memoryview(block)[start:end])
             newlines[i] = block.count(b"\n", start, end)  # while grep works on the other pieces
 
-        if len(pieces) == 1:
-            run(0)
-        else:
-            workers = [threading.Thread(target=run, args=(i,)) for i in range(len(pieces))]
-            for w in workers:
-                w.start()
-            for w in workers:
-                w.join()
+        _each_on_a_thread(run, len(pieces))
         anchors, versions, lines = [], [], 0
         for (start, _end), rows, count in zip(pieces, results, newlines):
             for no, off, text in rows:

@@ -3,20 +3,14 @@ lines, with the same conditions, and the same version lines. `re` is the referen
 condition, no cleverness); grep and Hyperscan are checked against it on a block large enough to be
 scanned in pieces."""
 import random
-import shutil
 
 import pytest
 
 from matcher.prefilter import Candidates, build, literal_plan
 
-FAST = []
-if shutil.which("grep"):
-    FAST.append("grep")
-try:
-    import hyperscan  # noqa: F401
-    FAST.append("hyperscan")
-except ImportError:
-    pass
+from engines import ENGINES
+
+FAST = [e for e in ENGINES if e != "re"]
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ failures."""
 import gzip
 import json
 import random
-import shutil
 import subprocess
 import sys
 
@@ -17,14 +16,7 @@ from matcher.score import REACH
 from matcher.stream import stream_document
 from variants import TRANSFORMS
 
-ENGINES = ["re"]
-if shutil.which("grep"):
-    ENGINES.append("grep")
-try:
-    import hyperscan  # noqa: F401
-    ENGINES.append("hyperscan")
-except ImportError:
-    pass
+from engines import ENGINES
 
 
 def streamed(text: str, index, scanner, block: int = 4096):
