@@ -9,9 +9,10 @@ For each input size and signature set it times, on the same file in the page cac
   naive    a per-line rapidfuzz scan of the same anchors (`process.extractOne(line, ANCHORS,
            partial_ratio, cutoff 90)`), on at most --naive-limit bytes of the file (throughput is
            per byte, so larger sizes say how much they were measured on);
-and prints wall time, throughput, peak RSS and the ratios, then the growth curve (100 MiB with 30,
-100, 300 and 1,000 signatures), the pasted-log start-up against `python -c "import rapidfuzz"`,
-and whether each target of the issue holds. The logs are deterministic (benchmarks/loggen.py:
+and prints wall time, throughput, peak RSS and the ratios, then the grep engine (no Hyperscan) on the
+largest input, the growth curve (100 MiB with 30, 100, 300 and 1,000 signatures), a 100 MiB log with
+each failure buried 1,000 times (memory must not grow with repeats), the pasted-log start-up against
+`python -c "import rapidfuzz"`, and whether each target of the issue holds. The logs are deterministic (benchmarks/loggen.py:
 tslog JSON records, the form of /tmp/openclaw/openclaw-*.log) with three failures buried at random
 depths; the run also checks that clawkb reports them. Timings are medians of --repeat runs.
 """
@@ -67,13 +68,15 @@ def excerpts() -> tuple[str, ...]:
     return tuple(out)
 
 
-def make_log(work: Path, size: int) -> tuple[Path, list[int]]:
-    path = work / f"gateway-{size}.log"
+def make_log(work: Path, size: int, repeat: int = 1) -> tuple[Path, list[int]]:
+    """The benchmark log of `size` bytes with the three failures buried, each `repeat` times."""
+    path = work / (f"gateway-{size}.log" if repeat == 1 else f"gateway-{size}-x{repeat}.log")
     meta = path.with_suffix(".json")
     if path.exists() and meta.exists():
         return path, json.loads(meta.read_text())
     with open(path, "wb") as fh:
-        starts = write_log(fh, size, random.Random(size), form="json", excerpts=excerpts())
+        starts = write_log(fh, size, random.Random(size), form="json", excerpts=excerpts() * repeat,
+                           margin=150 if repeat == 1 else 0)
     meta.write_text(json.dumps(starts))
     return path, starts
 
@@ -224,6 +227,8 @@ def main(argv=None) -> int:
     ap.add_argument("--sets", default="real,1000", help="real and/or a number of signatures")
     ap.add_argument("--growth", default="30,100,300,1000", help="signature counts for the curve (at 100 MiB)")
     ap.add_argument("--growth-size", default="100M")
+    ap.add_argument("--repeated", type=int, default=1000,
+                    help="also time a --growth-size log with each failure buried this many times (0: skip)")
     ap.add_argument("--work", default=os.path.join(os.environ.get("TMPDIR", "/tmp"), "clawkb-bench"))
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--naive-limit", default="64M", help="bytes of each file the naive scan reads")
@@ -304,6 +309,18 @@ def main(argv=None) -> int:
             base = base or wall
             results["growth"].append({"signatures": n, "s": wall, "rss": rss})
             print(f"  {n:>5} signatures: {wall:6.2f} s  {wall / base:5.2f}x  RSS {rss / 2**20:.0f} MiB")
+
+    if args.repeated:
+        rsize = parse_size(args.growth_size)
+        path, starts = make_log(work, rsize, args.repeated)
+        warm(path)
+        subprocess.run(clawkb_cmd(ROOT / "signatures", path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+        wall, rss, out = median_run(clawkb_cmd(ROOT / "signatures", path), args.repeat)
+        seen = {d["id"]: d["occurrences"] for line in out.splitlines() if line.strip() for d in json.loads(line)["diagnoses"]}
+        results["repeated"] = {"size": rsize, "failures": len(starts), "s": wall, "rss": rss, "occurrences": seen}
+        print(f"\nrepeated failures: {human(rsize)} with {len(starts)} failures buried: {wall:.2f} s, RSS "
+              f"{rss / 2**20:.0f} MiB; occurrences reported: "
+              + ", ".join(f"{k} {v}" for k, v in sorted(seen.items())))
 
     paste = work / "paste-50.log"  # the bundled sample log amid healthy console lines: 50 lines
     from loggen import healthy_lines
