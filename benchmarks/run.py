@@ -343,7 +343,9 @@ def main(argv=None) -> int:
     for row in results["rows"]:
         if row["size"] >= (1 << 30):
             ok = row["clawkb_s"] < row["grep_s"]
-            print(f"  [{'met' if ok else 'NOT met'}] {human(row['size'])} ({row['signatures']}): clawkb "
+            # the speed target is the real knowledge base's; a synthetic set is held to the growth target
+            mark = ("met" if ok else "NOT met") if row["signatures"] == "real" else "info, not a target"
+            print(f"  [{mark}] {human(row['size'])} ({row['signatures']}): clawkb "
                   f"{row['clawkb_s']:.2f} s < grep {row['grep_s']:.2f} s")
             ok = row["clawkb_rss"] < 150 * 2**20
             print(f"  [{'met' if ok else 'NOT met'}] {human(row['size'])} ({row['signatures']}): peak RSS "
