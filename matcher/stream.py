@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from bisect import bisect_right, insort
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Optional
+from typing import Iterable, Iterator
 
 from .index import Index
 from .model import Document, Elided, Line
@@ -141,10 +141,11 @@ class Stream:
             if no <= self._pending_until or no in self._kept or any(lo <= no - base <= hi for lo, hi in want):
                 continue  # kept anyway, within another hit's margin: the document counts it
             self._floor = max(self._floor, no)
+            when = timestamp_of(hits[no][2])
             for rule_id in hits[no][1]:
                 e = self._elided.setdefault(rule_id, [0, 0, None])
                 e[0] += 1
-                e[1], e[2] = no, hits[no][2] or e[2]
+                e[1], e[2] = no, when or e[2]
         for lo, hi in want:
             if lo < 0:
                 self._keep_tail(base + lo)
@@ -162,11 +163,11 @@ class Stream:
             if no >= first:
                 self._kept.setdefault(no, raw)
 
-    def _anchor_hits(self, view: "_Lines", candidates, base: int) -> dict[int, tuple[set, set, Optional[str]]]:
+    def _anchor_hits(self, view: "_Lines", candidates, base: int) -> dict[int, tuple[set, set, str]]:
         """Line numbers where an anchor (or `after` target) really matches, each with the (rule id,
         indicator id) of the indicators that match there, the rules whose anchor it is, and the
-        line's timestamp: each candidate line is normalised with `CONTEXT` lines either side and
-        checked against the indicators of the conditions it meets."""
+        line's text: each candidate line is normalised with `CONTEXT` lines either side and checked
+        against the indicators of the conditions it meets."""
         if not candidates:
             return {}
         runs: list[tuple[int, int, set]] = []
@@ -176,7 +177,7 @@ class Stream:
                 runs[-1] = (runs[-1][0], max(runs[-1][1], hi), runs[-1][2] | conds)
             else:
                 runs.append((lo, hi, set(conds)))
-        hits: dict[int, tuple[set, set, Optional[str]]] = {}
+        hits: dict[int, tuple[set, set, str]] = {}
         for lo, hi, conds in runs:
             raw = b"\n".join(r for _i, r in view.lines(lo, hi))
             lines = normalise_lines(raw.decode("utf-8", "replace"), base + lo)
@@ -186,7 +187,10 @@ class Stream:
                     rule_id, ind_id, anchor = self._owner[id(ind)]
                     for h in indicator_hits(ind, lines, lookup):
                         line = lines[h.pos]
-                        keys, rules, _t = hits.setdefault(line.no, (set(), set(), timestamp_of(line.text)))
+                        got = hits.get(line.no)
+                        if got is None:
+                            got = hits[line.no] = (set(), set(), line.text)
+                        keys, rules, _text = got
                         keys.add((rule_id, ind_id))
                         if anchor:
                             rules.add(rule_id)
