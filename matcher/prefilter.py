@@ -335,12 +335,6 @@ class GrepScanner(Scanner):
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 env={"LC_ALL": "C"})
 
-        try:
-            import fcntl
-            fcntl.fcntl(proc.stdin.fileno(), 1031, 1 << 20)  # F_SETPIPE_SZ
-        except Exception:
-            pass
-
         def feed() -> None:
             try:
                 proc.stdin.write(piece)

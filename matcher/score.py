@@ -76,12 +76,14 @@ class Lookup:
         return got
 
     def holding(self, words: Sequence[str], form: str = "canon") -> list[int]:
-        """Positions, in order, of the lines whose `form` holds one of the words (no word holds a
-        line break, so no match runs from one line into the next)."""
+        """Positions, in order, of the lines whose `form` holds one of the words."""
         joined, starts = self._form(form)
         found: set[int] = set()
         last = len(starts) - 1
         for w in words:
+            if "\n" in w:  # could run from one line into the next in the joined text: line by line
+                found.update(p for p, line in enumerate(self.lines) if w in getattr(line, form))
+                continue
             i = joined.find(w)
             while i >= 0:
                 pos = bisect_right(starts, i) - 1

@@ -91,3 +91,13 @@ def test_a_regex_is_tried_only_where_its_needles_are_and_misses_nothing_for_it(k
                     checked += 1
                     assert holds(ind.must, line.canon), (rule.rule.id, ind.spec.id, line.canon)
     assert checked > 100
+
+
+def test_a_literal_is_found_on_its_own_line_only():
+    from matcher.score import Lookup
+
+    doc = normalise("provider anthropic has\nbilling issue\nprovider anthropic has billing issue")
+    lookup = Lookup(doc.lines)
+    assert lookup.holding(["has billing"]) == [2]
+    assert lookup.holding(["has\nbilling"]) == []  # never across the join between two lines
+    assert lookup.holding(["billing", "nothing"]) == [1, 2]
