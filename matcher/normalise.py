@@ -215,13 +215,14 @@ def _physical_lines(text: str, first_line: int = 1) -> Iterator[tuple[int, str, 
 
 
 def _clean(raw: str) -> list[str]:
-    s = _ANSI.sub("", raw)
+    s = _ANSI.sub("", raw) if "\x1b" in raw else raw
     s = _CONTROL.sub("", s)
     s = fix_mojibake(s)
     s = _QUOTE.sub("", s)
     if _FENCE.match(s):
         return [""]
-    s = _HTML_COMMENT.sub("", s)
+    if "<!--" in s:
+        s = _HTML_COMMENT.sub("", s)
     s = _maybe_record(s)
     return [piece for part in s.split("\n") for piece in unescape_json_string(part)]
 

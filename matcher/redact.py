@@ -10,22 +10,23 @@ import re
 
 REDACTED = "[REDACTED]"
 
-# (name, pattern, number of leading characters of the match to keep)
-_PATTERNS: tuple[tuple[str, re.Pattern[str], int], ...] = (
-    ("anthropic", re.compile(r"sk-ant-(?:api|oat|ort|admin)\d{2}-[A-Za-z0-9_\-]{8,}"), 13),
-    ("openrouter", re.compile(r"sk-or-v1-[A-Za-z0-9]{16,}"), 9),
-    ("openai-project", re.compile(r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{16,}"), 8),
-    ("openai", re.compile(r"\bsk-[A-Za-z0-9_\-]{20,}"), 3),
-    ("github", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})"), 4),
-    ("slack", re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}"), 5),
-    ("google", re.compile(r"\bAIza[0-9A-Za-z_\-]{30,}"), 4),
-    ("aws", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), 4),
-    ("telegram-bot", re.compile(r"\b\d{8,10}:AA[A-Za-z0-9_\-]{30,}"), 0),
-    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"), 3),
-    ("bearer", re.compile(r"(?i)\b(?:bearer|token)\s+[A-Za-z0-9_\-\.=/+]{24,}"), 7),
-    ("groq", re.compile(r"\bgsk_[A-Za-z0-9]{20,}"), 4),
-    ("xai", re.compile(r"\bxai-[A-Za-z0-9]{20,}"), 4),
-    ("hf", re.compile(r"\bhf_[A-Za-z0-9]{20,}"), 3),
+# (name, pattern, number of leading characters of the match to keep). Patterns are compiled by `re`
+# (and kept in its cache) the first time a line holds their trigger: most runs need few of them.
+_PATTERNS: tuple[tuple[str, str, int], ...] = (
+    ("anthropic", r"sk-ant-(?:api|oat|ort|admin)\d{2}-[A-Za-z0-9_\-]{8,}", 13),
+    ("openrouter", r"sk-or-v1-[A-Za-z0-9]{16,}", 9),
+    ("openai-project", r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{16,}", 8),
+    ("openai", r"\bsk-[A-Za-z0-9_\-]{20,}", 3),
+    ("github", r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})", 4),
+    ("slack", r"\bxox[abposr]-[A-Za-z0-9\-]{10,}", 5),
+    ("google", r"\bAIza[0-9A-Za-z_\-]{30,}", 4),
+    ("aws", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", 4),
+    ("telegram-bot", r"\b\d{8,10}:AA[A-Za-z0-9_\-]{30,}", 0),
+    ("jwt", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}", 3),
+    ("bearer", r"(?i)\b(?:bearer|token)\s+[A-Za-z0-9_\-\.=/+]{24,}", 7),
+    ("groq", r"\bgsk_[A-Za-z0-9]{20,}", 4),
+    ("xai", r"\bxai-[A-Za-z0-9]{20,}", 4),
+    ("hf", r"\bhf_[A-Za-z0-9]{20,}", 3),
 )
 
 # JSON / key=value fields whose value is a credential whatever it looks like.
@@ -60,7 +61,7 @@ def redact(text: str) -> str:
         return text
     for name, pattern, keep in _PATTERNS:
         if any(t in text for t in _TRIGGERS[name]):
-            text = pattern.sub(lambda m, k=keep: _keep(m, k), text)
+            text = re.sub(pattern, lambda m, k=keep: _keep(m, k), text)
     if not any(t in text for t in _FIELD_TRIGGERS):
         return text
 
@@ -75,5 +76,5 @@ def redact(text: str) -> str:
 
 def find_secrets(text: str) -> list[str]:
     """Names of the secret shapes present in `text` (used by tests and by guards on output)."""
-    found = [name for name, pattern, _ in _PATTERNS if pattern.search(text.replace(REDACTED, ""))]
+    found = [name for name, pattern, _ in _PATTERNS if re.search(pattern, text.replace(REDACTED, ""))]
     return found
