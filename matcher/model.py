@@ -2,9 +2,10 @@
 
 These types know nothing of YAML files or web pages: `kb` builds `Rule`s from signature files,
 the matcher scores them against a `Document`, and returns `Diagnosis` values.
-"""
-from __future__ import annotations
 
+(No `from __future__ import annotations` here: NamedTuple would turn every string annotation into a
+ForwardRef, compiling each one, a millisecond of every run's start-up.)
+"""
 from typing import Literal, NamedTuple, Optional
 
 IndicatorKind = Literal["phrase", "literal", "regex"]
