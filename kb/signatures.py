@@ -81,17 +81,14 @@ def _check_semantics(sig: Signature) -> None:
             where = ("evidence", "indicators", i, "after")
             raise SourceError(sig.path, sig.line_of(*where), _field(where), f"after must name another indicator of this signature, not {ind['after']!r}")
     from matcher.index import compile_indicator
-    from matcher.prefilter import NoPrefilterWords, indicator_words
 
     for group in ("indicators", "negative"):
         for i, ind in enumerate(ev.get(group, [])):
-            try:
-                indicator_words(compile_indicator(_indicator(ind)))
-            except NoPrefilterWords:
+            if compile_indicator(_indicator(ind)).condition is None:  # a branch names no needle
                 where = ("evidence", group, i)
                 raise SourceError(sig.path, sig.line_of(*where), _field(where),
                                   "every branch must name a word of 3+ letters (or a 3-digit code) that large-log "
-                                  "prefiltering can look for") from None
+                                  "prefiltering can look for")
     if not any(i.get("role", "anchor") == "anchor" for i in ev["indicators"]):
         raise SourceError(sig.path, sig.line_of("evidence", "indicators"), "evidence.indicators", "needs at least one anchor indicator")
     from .remedies.repairs import REPAIRS

@@ -1,7 +1,7 @@
 """Find the lines worth looking at in a large input, fast, in raw bytes.
 
 A rule can only be diagnosed where one of its anchor indicators matches, and every indicator names
-words one of which must be on any line it can match (`indicator_words`). The scanner looks for the
+needle words that must be on any line it can match (`indicator_condition`). The scanner looks for the
 anchor words (and the words of indicators that others must follow, whose first hit is tracked over
 the whole input) plus the shape of an OpenClaw calendar version, case-insensitively, in the raw
 bytes: colour codes, JSON escaping and the `"key": "value"` -> `key=value` rewrite of the canonical
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from .index import CompiledIndicator, Index
-from .regex_safety import BOUNDARY, alternatives, needles_of, plain, requirements
+from .regex_safety import BOUNDARY, alternatives, needles_of, plain
 from .vocabulary import set_selectivity
 
 VERSION_PATTERN = rb"20[0-9][0-9]\.[0-9]{1,2}\.[0-9]"  # an OpenClaw calendar version (2026.3.2)
@@ -30,21 +30,6 @@ VERSION_CONTEXT = 3  # an issue template puts "### OpenClaw version" up to three
 
 class NoPrefilterWords(ValueError):
     """An indicator the prefilter cannot find (it names no word)."""
-
-
-def indicator_words(ind: CompiledIndicator) -> tuple[str, ...]:
-    """Needles one of which is in every line the indicator can match: of all that it requires,
-    the set that singles out the fewest lines of ordinary gateway traffic (`vocabulary`)."""
-    spec = ind.spec
-    if spec.kind == "regex":
-        options = requirements(spec.pattern, key=set_selectivity)
-    elif spec.kind == "literal":
-        options = tuple(frozenset([n]) for n in needles_of(spec.pattern))
-    else:
-        options = (frozenset(ind.anchors),) if ind.anchors else ()
-    if not options:
-        raise NoPrefilterWords(f"{spec.id}: names no word the prefilter can look for")
-    return tuple(sorted(max(options, key=set_selectivity)))
 
 
 MAX_CONJUNCTION = 2  # needle sets required together on a line (in any order); a third costs Hyperscan

@@ -79,3 +79,12 @@ def test_references_between_signatures_must_resolve(tmp_path):
     p.write_text(p.read_text(encoding="utf-8").replace("related: [stale-billing-disabled-until", "related: [no-such-failure"), encoding="utf-8")
     with pytest.raises(SourceError, match="unknown signature 'no-such-failure'"):
         load_kb(tmp_path)
+
+
+def test_an_indicator_branch_without_a_word_is_refused():
+    # large logs are read only where an anchor's words are: a branch of bare digits could match anywhere
+    old = r"regex: '\blitellm\b|\baggregat\w{0,40}|"
+    text = broken(old, r"regex: '\blitellm\b|[0-9]{6}|\baggregat\w{0,40}|")
+    e = error_of(text)
+    assert (e.line, e.field) == (line_no(text, "[0-9]{6}") - 1, "evidence.indicators[2]")  # its "- id:" line
+    assert "prefiltering can look for" in e.message
