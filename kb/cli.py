@@ -327,7 +327,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         rec = {"id": sig.id, "title": sig.title, "summary": sig.summary, "confidence": f["confidence"],
                "severity": sig.severity, "category": sig.category, "url": sig.url, "evidence": f["evidence"],
                "evidence_total": len(f["evidence"]), "captures": f["captures"], "upstream_status": sig.versions["status"],
-               "fix_command": f"clawkb fix {sig.id} --state-dir {root}"}
+               "fix_command": "", "fix_commands": _fix_commands(sig.id, root, f.get("fix_args") or [[]])}
+        rec["fix_command"] = rec["fix_commands"][0]
         if version:
             from matcher import verdict
 
@@ -353,9 +354,19 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         else:
             text = output.text_report(result, style)
             for d in diags:
-                text += f"\n   repair ({d['id']}): {d['fix_command']}"
+                for command in d["fix_commands"]:
+                    text += f"\n   repair ({d['id']}): {command}"
             output.write(sys.stdout, text)
     return EXIT_FOUND if diags else EXIT_NONE
+
+
+def _fix_commands(sig_id: str, root: Any, extra: list) -> list:
+    """The `clawkb fix` command lines that repair what doctor found, one per finding that needs its own
+    arguments (e.g. the profile to remove), quoted for a POSIX shell."""
+    import shlex
+
+    base = ["clawkb", "fix", sig_id, "--state-dir", str(root)]
+    return [" ".join(shlex.quote(w) for w in base + list(args)) for args in extra]
 
 
 def cmd_fix(args: argparse.Namespace) -> int:

@@ -330,3 +330,87 @@ def test_non_billing_cooldowns_are_cleared_and_billing_is_left(tmp_path):
     assert "cooldownUntil" not in after["anthropic:claude-cli"] and after["anthropic:claude-cli"]["errorCount"] == 0
     assert after["anthropic:default"]["disabledReason"] == "billing"  # a billing lockout is not this repair's
     assert after["anthropic:default"]["cooldownReason"] == "rate_limit"  # nor a rate limit
+
+
+# --------------------------------------------------------------------------- what a repair may touch (issue 13: data loss)
+
+def _auth(state):
+    d = state / "agents/main/agent"
+    return json.loads((d / "auth-profiles.json").read_text()), json.loads((d / "auth-state.json").read_text())
+
+
+def test_the_stale_profile_command_doctor_prints_keeps_a_billing_locked_key(tmp_path):
+    """anthropic:default is an API key locked out for billing: a working credential. Running the repair
+    exactly as doctor prints it removes only the expired setup token."""
+    import shlex
+
+    state = build(tmp_path / "s", "split")
+    _, rec = doctor(state)
+    stale = next(d for d in rec["diagnoses"] if d["id"] == "stale-oauth-profile-poisons-provider")
+    assert stale["fix_commands"] == [stale["fix_command"]] and "--profile anthropic:manual" in stale["fix_command"]
+    assert not any("anthropic:default" in e["text"].split(":", 2)[-1].split(",")[0] for e in stale["evidence"])
+    p = clawkb(*shlex.split(stale["fix_command"])[1:], "--apply")
+    assert p.returncode == 0, p.stderr
+    store, st = _auth(state)
+    cfg = json.loads((state / "openclaw.json").read_text())
+    assert "anthropic:manual" not in store["profiles"]
+    assert store["profiles"]["anthropic:default"]["key"] == SECRETS["api"]
+    assert st["usageStats"]["anthropic:default"]["disabledReason"] == "billing"  # the lockout is the other repair's
+    assert "anthropic:default" in st["order"]["anthropic"] and "anthropic:default" in cfg["auth"]["order"]["anthropic"]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_the_stale_repair_without_a_profile_never_removes_a_locked_working_key(tmp_path, layout):
+    state = build(tmp_path / "s", layout)
+    p = clawkb("fix", "stale-oauth-profile-poisons-provider", "--state-dir", state, "--apply")
+    assert p.returncode == 0, p.stderr
+    assert "remove profile anthropic:manual" in p.stdout
+    removed = [l for l in p.stdout.splitlines() if (l.startswith("-") and not l.startswith("---")) or l.startswith("# ")]
+    assert not [l for l in removed if "anthropic:default" in l or "litellm:default" in l], removed
+    _, after = doctor(state)
+    assert "stale-billing-disabled-until" in {d["id"] for d in after["diagnoses"]}  # still there to clear
+
+
+def test_naming_a_working_profile_for_removal_is_refused(tmp_path):
+    state = build(tmp_path / "s", "split")
+    before = snapshot(state)
+    p = clawkb("fix", "stale-oauth-profile-poisons-provider", "--state-dir", state, "--profile", "anthropic:default", "--apply")
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert "anthropic:default is not stale" in p.stderr and "stale-billing-disabled-until --profile anthropic:default" in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+    assert snapshot(state) == before
+
+
+@pytest.mark.parametrize("kind,fields,dead", [
+    ("token", {"expires": -1}, True),                                # a setup token past its expiry
+    ("oauth", {"expires": -1, "refresh": "r"}, False),               # renewed by its refresh token
+    ("oauth", {"expires": -1}, True),                                # expired, nothing to renew it with
+    ("api_key", {"key": "sk-ant-oat01-" + "x" * 40}, True),          # a setup token where an API key goes
+    ("api_key", {"key": "sk-ant-api03-" + "x" * 40}, False),
+])
+def test_what_counts_as_a_dead_credential(kind, fields, dead):
+    from kb.remedies.repairs import credential_problem
+
+    at = int(time.time() * 1000)
+    prof = {"type": kind, "provider": "anthropic", **{k: (at - 1000 if v == -1 else v) for k, v in fields.items()}}
+    assert (credential_problem("anthropic:x", prof, {}, at) is not None) is dead
+    locked = {"disabledReason": "billing", "disabledUntil": at + 3_600_000}
+    assert (credential_problem("anthropic:x", prof, locked, at) is not None) is dead  # a lockout changes nothing
+    assert credential_problem("anthropic:x", {"type": "api_key", "key": "k"}, {"disabledReason": "auth_permanent"}, at)
+
+
+def test_the_billing_repair_clears_only_the_lockouts_in_force(tmp_path):
+    state = build(tmp_path / "s", "split")
+    f = state / "agents/main/agent/auth-state.json"
+    st = json.loads(f.read_text())
+    ended = {"errorCount": 2, "failureCounts": {"billing": 2}, "disabledReason": "billing",
+             "disabledUntil": int(time.time() * 1000) - 3_600_000}
+    st["usageStats"]["anthropic:claude-cli"] = dict(ended)
+    f.write_text(json.dumps(st, indent=2))
+    p = clawkb("fix", "stale-billing-disabled-until", "--state-dir", state, "--apply")
+    assert p.returncode == 0, p.stderr
+    assert "anthropic:claude-cli" not in p.stdout
+    after = json.loads(f.read_text())["usageStats"]
+    assert after["anthropic:claude-cli"] == ended  # an ended window is history, left as it was
+    assert "disabledUntil" not in after["anthropic:default"] and "disabledUntil" not in after["litellm:default"]
+    assert after["anthropic:default"]["cooldownReason"] == "rate_limit"  # a different reason, not reported

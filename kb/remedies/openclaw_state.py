@@ -361,21 +361,21 @@ class Plan:
         self.manual: List[Tuple[str, str]] = []  # (title, diff) the user applies by hand
 
     @staticmethod
-    def _key(ref: Ref) -> Tuple:
+    def key(ref: Ref) -> Tuple:
         return (str(ref.path), ref.table, ref.key)
 
     def doc(self, ref: Ref, original: Any) -> Any:
         """The working copy of a document (the same object for the same place)."""
-        k = self._key(ref)
+        k = self.key(ref)
         if k not in self._docs:
             self._docs[k] = [ref, deep(original), deep(original), [], None]
         return self._docs[k][2]
 
     def describe(self, ref: Ref, text: str) -> None:
-        self._docs[self._key(ref)][3].append(text)
+        self._docs[self.key(ref)][3].append(text)
 
     def sql(self, ref: Ref, before: Any, after: Any, text: str, fn: Callable[[sqlite3.Connection], None]) -> None:
-        self._docs[self._key(ref)] = [ref, before, after, [text], fn]
+        self._docs[self.key(ref)] = [ref, before, after, [text], fn]
 
     @property
     def changes(self) -> List[Change]:

@@ -19,7 +19,6 @@ from kb.remedies.openclaw_state import render_plan, restore, state_dir, version_
 from kb.remedies.arguments import add_arguments  # bundle: inline
 
 AGGREGATOR = re.compile(r"litellm|proxy|one-?api|new-?api|aggregat|gateway|router|-cloud\b", re.I)
-OAUTH_KINDS = ("oauth", "token")
 
 
 def provider_of(pid: str, profile: Optional[dict] = None) -> str:
@@ -28,46 +27,92 @@ def provider_of(pid: str, profile: Optional[dict] = None) -> str:
     return pid.split(":", 1)[0]
 
 
+def _future(value: Any, at: int) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > at
+
+
 def _billing_locked(stats: dict, at: int) -> bool:
-    return stats.get("disabledReason") == "billing" and isinstance(stats.get("disabledUntil"), (int, float)) \
-        and stats["disabledUntil"] > at
+    """An active billing lockout: what doctor reports and the billing repair clears, nothing else."""
+    return stats.get("disabledReason") == "billing" and _future(stats.get("disabledUntil"), at)
+
+
+def _cooldown_active(stats: dict, at: int, reason: str) -> bool:
+    return stats.get("cooldownReason") == reason and _future(stats.get("cooldownUntil"), at)
+
+
+def locked_out(stats: dict, at: int) -> Optional[str]:
+    """A lockout in force now (disabled or cooling down), said in words; None when the profile may be used."""
+    if _future(stats.get("disabledUntil"), at):
+        return f"disabled ({stats.get('disabledReason', '?')}) until {fmt_ms(stats['disabledUntil'])}"
+    if _future(stats.get("cooldownUntil"), at):
+        return f"cooling down ({stats.get('cooldownReason', '?')}) until {fmt_ms(stats['cooldownUntil'])}"
+    return None
+
+
+def credential_problem(pid: str, profile: dict, stats: dict, at: int) -> Optional[str]:
+    """Why a profile's credential is dead (expired or rejected), or None when it is not known to be.
+
+    A lockout (billing, rate limit, a cooldown) is not a dead credential: the key still works once the
+    window ends or the account is topped up, so it is the lockout repairs' business, never a reason to
+    delete the profile. Dead means: a setup token (`type: token`) past its `expires`; an OAuth access
+    token past `expires` with no refresh token to renew it; a credential the provider rejected for good
+    (`disabledReason: auth_permanent`, OpenClaw's verdict on a 401/403 it will not retry); an Anthropic
+    setup token (`sk-ant-oat…`) stored as an API key, which Anthropic's API refuses (invalid x-api-key)."""
+    kind = profile.get("type")
+    exp = profile.get("expires")
+    expired = isinstance(exp, (int, float)) and not isinstance(exp, bool) and 0 < exp < at
+    if kind == "token" and expired:
+        return f"setup token expired {fmt_ms(exp)}"
+    if kind == "oauth" and expired and not profile.get("refresh"):
+        return f"OAuth access token expired {fmt_ms(exp)} and there is no refresh token"
+    if stats.get("disabledReason") == "auth_permanent":
+        return "credential rejected by the provider (disabledReason auth_permanent)"
+    key = profile.get("key")
+    if kind == "api_key" and isinstance(key, str) and key.startswith("sk-ant-oat") \
+            and provider_of(pid, profile) == "anthropic":
+        return "an Anthropic setup token stored as an API key (Anthropic refuses it as x-api-key)"
+    return None
 
 
 # --------------------------------------------------------------------------- repairs
 
 def plan_clear_lockout(root: Path, agent: Optional[str] = None, profile: Optional[str] = None,
                        reasons: tuple = ("billing",), fix: str = "clear-billing-lockout") -> Plan:
-    """Remove only the lockout fields of billing-disabled (or the selected) profiles, in every store."""
+    """Remove the lockout fields of the lockouts in force now, for the given reasons, in every store.
+
+    Only what doctor reports is touched: a window that already ended is history OpenClaw reads for its
+    backoff, not a lockout, and stays as it is; so do the failure counts of reasons not cleared."""
     plan = Plan(fix, root)
+    at = now_ms()
     cleared_providers: set = set()
     for store in load_auth_stores(root, agent):
         for pid, stats in sorted(store.usage.items()):
             if not isinstance(stats, dict) or (profile and pid != profile):
                 continue
-            state = plan.doc(store.state_ref, store.state)
-            s = state["usageStats"][pid]
+            cleared_reasons = []
+            if "billing" in reasons and (_billing_locked(stats, at) or (
+                    profile and stats.get("disabledReason") is None and _future(stats.get("disabledUntil"), at))):
+                cleared_reasons.append(("billing", ("disabledUntil", "disabledReason")))
+            for reason in reasons:
+                if reason != "billing" and _cooldown_active(stats, at, reason):
+                    cleared_reasons.append((reason, ("cooldownUntil", "cooldownReason", "cooldownModel")))
+            if not cleared_reasons:
+                continue
+            s = plan.doc(store.state_ref, store.state)["usageStats"][pid]
             cleared = []
-            if "billing" in reasons and (s.get("disabledReason") == "billing" or (profile and "disabledUntil" in s
-                                                                                 and s.get("disabledReason") in (None, "billing"))):
-                for f in ("disabledUntil", "disabledReason"):
+            for reason, fields in cleared_reasons:
+                for f in fields:
                     if f in s:
                         del s[f]
                         cleared.append(f)
-            for reason in reasons:
-                if reason != "billing" and s.get("cooldownReason") == reason:
-                    for f in ("cooldownUntil", "cooldownReason", "cooldownModel"):
-                        if f in s:
-                            del s[f]
-                            cleared.append(f)
                 counts = s.get("failureCounts")
-                if isinstance(counts, dict) and reason in counts and (cleared or profile):
+                if isinstance(counts, dict) and reason in counts:
                     n = counts.pop(reason)
                     cleared.append(f"failureCounts.{reason}")
                     if isinstance(s.get("errorCount"), int) and isinstance(n, int):
                         s["errorCount"] = max(0, s["errorCount"] - n)
-            if cleared:
-                plan.describe(store.state_ref, f"{store.agent}: {pid}: clear {', '.join(cleared)}")
-                cleared_providers.add(provider_of(pid, store.profiles.get(pid)))
+            plan.describe(store.state_ref, f"{store.agent}: {pid}: clear {', '.join(cleared)}")
+            cleared_providers.add(provider_of(pid, store.profiles.get(pid)))
     if cleared_providers:
         if version_at_least(detect_version(root), "2026.3.13") is not False:
             for p in sorted(cleared_providers):
@@ -153,66 +198,82 @@ def plan_move_cron(root: Path, job_ids: Optional[List[str]] = None) -> Plan:
     return plan
 
 
-def stale_profiles(root: Path) -> List[dict]:
-    """Profiles that fail next to a healthy profile of the same provider."""
+def stale_profiles(root: Path, agent: Optional[str] = None) -> List[dict]:
+    """Profiles whose credential is dead, next to a usable profile of the same provider."""
     at = now_ms()
     found = []
-    for store in load_auth_stores(root):
+    for store in load_auth_stores(root, agent):
         by_provider: Dict[str, List[str]] = {}
         for pid, prof in store.profiles.items():
-            by_provider.setdefault(provider_of(pid, prof), []).append(pid)
-        for provider, pids in by_provider.items():
-            if len(pids) < 2:
-                continue
-            status = {pid: _profile_problem(store, pid, at) for pid in pids}
-            healthy = [p for p, prob in status.items() if prob is None]
-            for pid, prob in status.items():
-                if prob and healthy:
-                    found.append({"agent": store.agent, "provider": provider, "profile": pid, "problem": prob,
+            if isinstance(prof, dict):
+                by_provider.setdefault(provider_of(pid, prof), []).append(pid)
+        for provider, pids in sorted(by_provider.items()):
+            dead = {pid: credential_problem(pid, store.profiles[pid], _stats(store, pid), at) for pid in pids}
+            healthy = [p for p in pids if dead[p] is None and locked_out(_stats(store, p), at) is None]
+            for pid in sorted(pids):
+                if dead[pid] and healthy:
+                    found.append({"agent": store.agent, "provider": provider, "profile": pid, "problem": dead[pid],
                                   "healthy": healthy, "store": store})
     return found
 
 
-def _profile_problem(store: AuthStore, pid: str, at: int) -> Optional[str]:
-    prof = store.profiles.get(pid) or {}
-    stats = store.usage.get(pid) or {}
-    exp = prof.get("expires")
-    if prof.get("type") in OAUTH_KINDS and isinstance(exp, (int, float)) and 0 < exp < at and prof.get("type") == "token":
-        return f"token expired {fmt_ms(exp)}"
-    if isinstance(stats.get("disabledUntil"), (int, float)) and stats["disabledUntil"] > at:
-        return f"disabled ({stats.get('disabledReason', '?')}) until {fmt_ms(stats['disabledUntil'])}"
-    return None
+def _stats(store: AuthStore, pid: str) -> dict:
+    stats = store.usage.get(pid)
+    return stats if isinstance(stats, dict) else {}
 
 
 def plan_remove_profile(root: Path, profile: Optional[str], agent: Optional[str] = None) -> Plan:
+    """Remove dead profiles (see `credential_problem`) from the stores where they are dead, and from
+    `openclaw.json` once no store holds them. A named profile whose credential is not dead is refused:
+    a billing-locked or cooling-down key is a working credential."""
     plan = Plan("remove-stale-profile", root)
-    targets = {profile} if profile else {s["profile"] for s in stale_profiles(root) if not agent or s["agent"] == agent}
+    at = now_ms()
+    stores = load_auth_stores(root, agent)
+    if profile:
+        holders = [s for s in stores if profile in s.profiles]
+        dead = [s for s in holders if credential_problem(profile, s.profiles[profile], _stats(s, profile), at)]
+        if not holders:
+            raise StateError(f"no auth profile {profile!r} in " + (f"agent {agent}" if agent else "any agent")
+                             + "; nothing was changed")
+        if not dead:
+            lock = next((locked_out(_stats(s, profile), at) for s in holders if locked_out(_stats(s, profile), at)), None)
+            hint = (f"; it is {lock}: clawkb fix stale-billing-disabled-until --profile {profile} clears that"
+                    if lock else "")
+            raise StateError(f"{profile} is not stale: its credential is neither expired nor rejected{hint}. "
+                             "Removing it would delete a working credential; nothing was changed")
+        targets = [(s, profile) for s in dead]
+    else:
+        targets = [(f["store"], f["profile"]) for f in stale_profiles(root, agent)]
     if not targets:
         return plan
-    for store in load_auth_stores(root, agent):
-        for pid in sorted(targets):
-            if pid not in store.profiles and pid not in store.usage:
-                continue
-            provider = provider_of(pid, store.profiles.get(pid))
-            sdoc = plan.doc(store.store_ref, store.store)
-            if pid in sdoc.get("profiles", {}):
-                del sdoc["profiles"][pid]
-                plan.describe(store.store_ref, f"{store.agent}: remove profile {pid}")
-            st = plan.doc(store.state_ref, store.state)
-            if pid in st.get("usageStats", {}):
-                del st["usageStats"][pid]
-                plan.describe(store.state_ref, f"{store.agent}: remove usageStats of {pid}")
-            order = st.get("order", {}).get(provider)
-            if isinstance(order, list) and pid in order:
-                order.remove(pid)
-                plan.describe(store.state_ref, f"{store.agent}: remove {pid} from order.{provider}")
-            if isinstance(st.get("lastGood"), dict) and st["lastGood"].get(provider) == pid:
-                del st["lastGood"][provider]
+    removed: set = set()
+    for store, pid in targets:
+        provider = provider_of(pid, store.profiles.get(pid))
+        sdoc = plan.doc(store.store_ref, store.store)
+        if pid in sdoc.get("profiles", {}):
+            del sdoc["profiles"][pid]
+            plan.describe(store.store_ref, f"{store.agent}: remove profile {pid} "
+                          f"({credential_problem(pid, store.profiles[pid], _stats(store, pid), at)})")
+        st = plan.doc(store.state_ref, store.state)
+        if pid in st.get("usageStats", {}):
+            del st["usageStats"][pid]
+            plan.describe(store.state_ref, f"{store.agent}: remove usageStats of {pid}")
+        order = st.get("order", {}).get(provider)
+        if isinstance(order, list) and pid in order:
+            order.remove(pid)
+            plan.describe(store.state_ref, f"{store.agent}: remove {pid} from order.{provider}")
+        if isinstance(st.get("lastGood"), dict) and st["lastGood"].get(provider) == pid:
+            del st["lastGood"][provider]
+        removed.add(pid)
+    # openclaw.json names profiles for every agent: drop a name only when no store keeps that profile
+    removed_from = {(Plan.key(s.store_ref), pid) for s, pid in targets}
+    still_held = {pid for s in load_auth_stores(root) for pid in s.profiles if (Plan.key(s.store_ref), pid) not in removed_from}
+    from_config = sorted(removed - still_held)
     cfg = load_config(root)
-    if cfg.exists:
+    if cfg.exists and from_config:
         new = deep(cfg.data)
         auth = new.get("auth") if isinstance(new.get("auth"), dict) else {}
-        for pid in targets:
+        for pid in from_config:
             provider = pid.split(":", 1)[0]
             if isinstance(auth.get("profiles"), dict) and pid in auth["profiles"]:
                 del auth["profiles"][pid]
@@ -221,7 +282,7 @@ def plan_remove_profile(root: Path, profile: Optional[str], agent: Optional[str]
         if new != cfg.data:
             if cfg.strict_json:
                 plan.doc(Ref(cfg.path), cfg.data).update(new)
-                plan.describe(Ref(cfg.path), "remove the profile from auth.profiles / auth.order")
+                plan.describe(Ref(cfg.path), f"remove {', '.join(from_config)} from auth.profiles / auth.order")
             else:
                 plan.manual.append(("openclaw.json is JSON5 (comments kept by editing it yourself)",
                                     json_diff(cfg.data, new, "openclaw.json")))
@@ -293,9 +354,11 @@ def findings(root: Path) -> List[Dict[str, Any]]:
                                         f"{pid} is the only profile of aggregator provider {prov} and is disabled for billing: "
                                         "every model behind it is skipped", {"provider": prov, "profile": pid}, root))
     for s in stale_profiles(root):
-        out.append(_finding("stale-oauth-profile-poisons-provider", 0.75, s["store"],
-                            f"{s['profile']}: {s['problem']}, next to healthy {', '.join(s['healthy'])} of {s['provider']}",
-                            {"provider": s["provider"], "stale_profile": s["profile"], "healthy_profile": s["healthy"][0]}, root))
+        item = _finding("stale-oauth-profile-poisons-provider", 0.75, s["store"],
+                        f"{s['profile']}: {s['problem']}, next to usable {', '.join(s['healthy'])} of {s['provider']}",
+                        {"provider": s["provider"], "stale_profile": s["profile"], "healthy_profile": s["healthy"][0]}, root)
+        item["fix_args"] = [["--profile", s["profile"]]]  # the repair removes exactly the profile reported
+        out.append(item)
     for job in isolated_anthropic_jobs(root, cfg):
         out.append({"id": "isolated-cron-extra-usage", "confidence": 0.6,
                     "evidence": [{"line": 0, "file": "cron", "text": f"cron job {job.get('name') or job.get('id')}: "
@@ -319,6 +382,7 @@ def _merge(items: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
             merged[it["id"]] = it
             continue
         m["evidence"].extend(it["evidence"])
+        m["fix_args"] = m.get("fix_args", []) + [a for a in it.get("fix_args", []) if a not in m.get("fix_args", [])]
         m["confidence"] = max(m["confidence"], it["confidence"])
         for k, v in it["captures"].items():
             m["captures"].setdefault(k, [])
