@@ -173,7 +173,7 @@ def test_backups_are_private_and_named_without_secrets(tmp_path):
 # --------------------------------------------------------------------------- fault injection
 
 def test_crash_between_write_and_rename_leaves_the_original(tmp_path, monkeypatch):
-    from kb.remedies import openclaw_state as st
+    from kb.remedies import backups as st
     from kb.remedies.repairs import plan_clear_lockout
 
     state = build(tmp_path / "s", "split")
@@ -191,33 +191,35 @@ def test_crash_between_write_and_rename_leaves_the_original(tmp_path, monkeypatc
 
 
 def test_failure_halfway_puts_back_what_was_written(tmp_path, monkeypatch):
-    from kb.remedies import openclaw_state as st
+    from kb.remedies import backups as st
     from kb.remedies.repairs import plan_remove_profile
 
     state = build(tmp_path / "s", "split")
     before = snapshot(state)
     monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
-    real = st.atomic_write_json
+    real = st.atomic_write_bytes
     calls = []
 
-    def second_write_fails(path, data):
-        calls.append(path)
-        if len(calls) == 2:
-            raise OSError("disk full")
-        real(path, data)
+    def second_state_write_fails(path, payload, **kw):
+        if ".clawkb-backups" not in str(path):
+            calls.append(path)
+            if len(calls) == 2:
+                raise OSError("disk full")
+        real(path, payload, **kw)
 
-    monkeypatch.setattr(st, "atomic_write_json", second_write_fails)
-    with pytest.raises(st.StateError):
+    monkeypatch.setattr(st, "atomic_write_bytes", second_state_write_fails)
+    with pytest.raises(st.StateError, match="every file is as it was: .* put back from the backup"):
         st.apply(plan_remove_profile(state, "anthropic:manual"))
-    monkeypatch.setattr(st, "atomic_write_json", real)
+    monkeypatch.setattr(st, "atomic_write_bytes", real)
     assert snapshot(state) == before
 
 
 def test_a_locked_database_is_a_clear_error_and_no_change(tmp_path, monkeypatch):
     state = build(tmp_path / "s", "sqlite")
-    monkeypatch.setattr("kb.remedies.openclaw_state.BUSY_TIMEOUT_S", 0.2)
+    for module in ("openclaw_state", "writes", "backups"):
+        monkeypatch.setattr(f"kb.remedies.{module}.BUSY_TIMEOUT_S", 0.2)
     db = state / "agents/main/agent/openclaw-agent.sqlite"
-    from kb.remedies import openclaw_state as st
+    from kb.remedies import backups as st
     from kb.remedies.repairs import plan_clear_lockout
     monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
     holder = sqlite3.connect(db, isolation_level=None)
@@ -414,3 +416,166 @@ def test_the_billing_repair_clears_only_the_lockouts_in_force(tmp_path):
     assert after["anthropic:claude-cli"] == ended  # an ended window is history, left as it was
     assert "disabledUntil" not in after["anthropic:default"] and "disabledUntil" not in after["litellm:default"]
     assert after["anthropic:default"]["cooldownReason"] == "rate_limit"  # a different reason, not reported
+
+
+# --------------------------------------------------------------------------- OpenClaw's lock, restores that lose nothing
+
+def _sleeper():
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+
+
+def test_apply_waits_for_openclaws_lock_and_refuses_while_a_live_writer_holds_it(tmp_path, monkeypatch):
+    from kb.remedies import backups, writes
+    from kb.remedies.repairs import plan_clear_lockout
+
+    state = build(tmp_path / "s", "split")
+    monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
+    monkeypatch.setattr(writes, "LOCK_WAIT_S", 0.3)
+    lock = state / "agents/main/agent/auth-profiles.json.lock"
+    writer = _sleeper()
+    try:
+        lock.write_text(json.dumps({"pid": writer.pid, "createdAt": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())}))
+        before = snapshot(state)
+        with pytest.raises(backups.StateError, match=f"locked by pid {writer.pid}.*nothing was changed"):
+            backups.apply(plan_clear_lockout(state))
+    finally:
+        writer.kill()
+        writer.wait()
+    assert snapshot(state) == before
+    backups.apply(plan_clear_lockout(state))  # its pid is dead now: a stale lock, removed as OpenClaw does
+    assert not lock.exists()
+
+
+def test_the_gateway_cannot_write_between_the_recheck_and_the_rename(tmp_path, monkeypatch):
+    """While clawkb writes, OpenClaw's own exclusive create of the lock fails, so its writer waits."""
+    from kb.remedies import backups
+    from kb.remedies.repairs import plan_clear_lockout
+
+    state = build(tmp_path / "s", "split")
+    monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
+    lock = state / "agents/main/agent/auth-profiles.json.lock"
+    seen = []
+    real = backups.atomic_write_bytes
+
+    def write(path, payload, **kw):
+        if ".clawkb-backups" not in str(path):
+            try:
+                os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+                seen.append("gateway got the lock")
+            except FileExistsError:
+                seen.append(json.loads(lock.read_text())["pid"])
+        real(path, payload, **kw)
+
+    monkeypatch.setattr(backups, "atomic_write_bytes", write)
+    backups.apply(plan_clear_lockout(state))
+    assert seen == [os.getpid()] and not lock.exists()
+
+
+def test_a_file_rewritten_after_the_plan_was_read_is_not_overwritten(tmp_path, monkeypatch):
+    from kb.remedies import backups
+    from kb.remedies.repairs import plan_clear_lockout
+
+    state = build(tmp_path / "s", "split")
+    monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
+    plan = plan_clear_lockout(state)
+    f = state / "agents/main/agent/auth-state.json"
+    st = json.loads(f.read_text())
+    st["usageStats"]["anthropic:claude-cli"]["lastUsed"] += 1  # the gateway used a profile meanwhile
+    f.write_text(json.dumps(st, indent=2))
+    gateway_wrote = snapshot(state)
+    with pytest.raises(backups.StateError, match="changed while clawkb was reading it"):
+        backups.apply(plan)
+    assert snapshot(state) == gateway_wrote
+
+
+def _apply_and_backup(state, sig="stale-billing-disabled-until"):
+    p = clawkb("fix", sig, "--state-dir", state, "--apply")
+    assert p.returncode == 0, p.stderr
+    return p.stdout.split("undo: --restore ")[1].split(")")[0]
+
+
+@pytest.mark.parametrize("layout", ["split", "sqlite"])
+def test_restore_refuses_to_discard_what_the_gateway_wrote_since_unless_forced(tmp_path, layout):
+    state = build(tmp_path / "s", layout)
+    original = snapshot(state)
+    backup_dir = _apply_and_backup(state)
+    rotated = "sk-ant-ort01-" + "N" * 80  # the gateway refreshed the OAuth login and stored the new refresh token
+    if layout == "split":
+        f = state / "agents/main/agent/auth-state.json"
+        st = json.loads(f.read_text())
+        st["usageStats"]["anthropic:claude-cli"]["lastUsed"] += 5
+        f.write_text(json.dumps(st, indent=2))
+        fp = state / "agents/main/agent/auth-profiles.json"
+        store = json.loads(fp.read_text())
+        store["profiles"]["anthropic:claude-cli"]["refresh"] = rotated
+        fp.write_text(json.dumps(store, indent=2))
+        clawkb("fix", "stale-oauth-profile-poisons-provider", "--state-dir", state, "--apply")  # touches profiles too
+    else:
+        db = state / "agents/main/agent/openclaw-agent.sqlite"
+        con = sqlite3.connect(db)
+        st = json.loads(con.execute("SELECT state_json FROM auth_profile_state").fetchone()[0])
+        st["usageStats"]["anthropic:claude-cli"]["lastUsed"] += 5
+        con.execute("UPDATE auth_profile_state SET state_json = ?", (json.dumps(st),))
+        con.commit()
+        con.close()
+    since = snapshot(state)
+    p = clawkb("fix", "--restore", backup_dir)
+    assert p.returncode == 2 and "changed since the repair; nothing was restored" in p.stderr
+    assert "restoring discards" in p.stdout or "rows written since" in p.stdout
+    assert rotated not in p.stdout + p.stderr
+    assert snapshot(state) == since
+    p = clawkb("fix", "--restore", backup_dir, "--force")
+    assert p.returncode == 0, p.stderr
+    if layout == "sqlite":
+        assert snapshot(state) == original
+
+
+def test_a_sqlite_restore_puts_back_only_the_rows_the_repair_wrote(tmp_path):
+    state = build(tmp_path / "s", "sqlite")
+    backup_dir = _apply_and_backup(state, "isolated-cron-extra-usage")
+    db = state / "state/openclaw.sqlite"
+    con = sqlite3.connect(db)
+    con.execute("UPDATE cron_jobs SET state_json = '{\"lastRunStatus\": \"ok\"}' WHERE job_id = 'a1b2c3d4'")
+    con.commit()
+    con.close()
+    p = clawkb("fix", "--restore", backup_dir)
+    assert p.returncode == 0, p.stderr
+    con = sqlite3.connect(db)
+    rows = dict(con.execute("SELECT job_id, session_target || ' ' || state_json FROM cron_jobs"))
+    assert rows["7f3a91c2"].startswith("isolated ")  # put back
+    assert rows["a1b2c3d4"] == 'isolated {"lastRunStatus": "ok"}'  # written since, by someone else: kept
+
+
+@pytest.mark.parametrize("bad", ["../../outside.json", "/tmp/clawkb-outside.json", "agents/../../../outside.json"])
+def test_a_manifest_cannot_make_restore_write_outside_the_state_dir(tmp_path, bad):
+    state = build(tmp_path / "s", "split")
+    backup_dir = Path(_apply_and_backup(state))
+    manifest = json.loads((backup_dir / "manifest.json").read_text())
+    entry = manifest["files"][0]
+    entry["path"] = bad if bad.startswith("/") else str(state / bad)
+    (backup_dir / "manifest.json").write_text(json.dumps(manifest))
+    before = snapshot(tmp_path)
+    p = clawkb("fix", "--restore", backup_dir, "--force")
+    assert p.returncode == 2 and "outside the state dir" in p.stderr and "Traceback" not in p.stderr
+    assert snapshot(tmp_path) == before and not Path("/tmp/clawkb-outside.json").exists()
+    entry["path"], entry["backup"] = str(state / "openclaw.json"), "../../../etc/passwd"
+    (backup_dir / "manifest.json").write_text(json.dumps(manifest))
+    p = clawkb("fix", "--restore", backup_dir, "--force")
+    assert p.returncode == 2 and "not a file of this backup" in p.stderr
+
+
+def test_symlinks_and_trailing_newlines_are_kept(tmp_path):
+    state = build(tmp_path / "s", "split")
+    agent = state / "agents/main/agent"
+    real = tmp_path / "elsewhere" / "auth-state.json"
+    real.parent.mkdir()
+    (agent / "auth-state.json").rename(real)
+    (agent / "auth-state.json").symlink_to(real)
+    assert not real.read_text().endswith("\n")
+    store = agent / "auth-profiles.json"
+    store.write_text(store.read_text() + "\n")
+    _apply_and_backup(state)
+    clawkb("fix", "stale-oauth-profile-poisons-provider", "--state-dir", state, "--apply")
+    assert (agent / "auth-state.json").is_symlink() and "disabledUntil" not in real.read_text().split("anthropic:claude-cli")[0]
+    assert not real.read_text().endswith("\n") and store.read_text().endswith("}\n")
+    assert real.stat().st_mode & 0o777 == 0o600

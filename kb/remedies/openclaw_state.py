@@ -23,16 +23,12 @@ import difflib
 import json
 import os
 import re
-import shutil
 import sqlite3
-import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from matcher.redact import redact  # bundle: inline
 
-BACKUP_DIRNAME = ".clawkb-backups"
 BUSY_TIMEOUT_S = 5.0
 
 
@@ -346,8 +342,11 @@ class Change:
     """A JSON document before and after, at one Ref; or (sqlite_apply) a function doing it in SQL."""
 
     def __init__(self, ref: Ref, before: Any, after: Any, what: str,
-                 sqlite_apply: Optional[Callable[[sqlite3.Connection], None]] = None):
+                 sqlite_apply: Optional[Callable[[sqlite3.Connection], None]] = None,
+                 rows: Optional[List[Tuple[str, Dict[str, Any]]]] = None):
         self.ref, self.before, self.after, self.what, self.sqlite_apply = ref, before, after, what, sqlite_apply
+        # the SQLite rows it writes, (table, {key column: value}), so that a restore puts back only those
+        self.rows = rows if rows is not None else ([(ref.table, {ref.key_col: ref.key})] if ref.is_sqlite else [])
 
 
 class Plan:
@@ -356,7 +355,7 @@ class Plan:
 
     def __init__(self, fix: str, root: Path):
         self.fix, self.root = fix, root
-        self._docs: Dict[Tuple, List[Any]] = {}  # key -> [ref, before, after, [descriptions], sqlite_apply]
+        self._docs: Dict[Tuple, List[Any]] = {}  # key -> [ref, before, after, [descriptions], sqlite_apply, rows]
         self.notes: List[str] = []
         self.manual: List[Tuple[str, str]] = []  # (title, diff) the user applies by hand
 
@@ -368,21 +367,23 @@ class Plan:
         """The working copy of a document (the same object for the same place)."""
         k = self.key(ref)
         if k not in self._docs:
-            self._docs[k] = [ref, deep(original), deep(original), [], None]
+            self._docs[k] = [ref, deep(original), deep(original), [], None, None]
         return self._docs[k][2]
 
     def describe(self, ref: Ref, text: str) -> None:
         self._docs[self.key(ref)][3].append(text)
 
-    def sql(self, ref: Ref, before: Any, after: Any, text: str, fn: Callable[[sqlite3.Connection], None]) -> None:
-        self._docs[self.key(ref)] = [ref, before, after, [text], fn]
+    def sql(self, ref: Ref, before: Any, after: Any, text: str, fn: Callable[[sqlite3.Connection], None],
+            rows: List[Tuple[str, Dict[str, Any]]]) -> None:
+        """A change made by `fn` inside one transaction, touching exactly `rows`."""
+        self._docs[self.key(ref)] = [ref, before, after, [text], fn, rows]
 
     @property
     def changes(self) -> List[Change]:
         out = []
-        for ref, before, after, what, fn in self._docs.values():
+        for ref, before, after, what, fn, rows in self._docs.values():
             if json.dumps(before, sort_keys=True) != json.dumps(after, sort_keys=True):
-                out.append(Change(ref, before, after, "; ".join(what) or "update", fn))
+                out.append(Change(ref, before, after, "; ".join(what) or "update", fn, rows))
         return out
 
     @property
@@ -414,7 +415,7 @@ def render_plan(plan: Plan) -> str:
 
 # --------------------------------------------------------------------------- safety: gateway, backup, writes
 
-def gateway_running() -> Optional[str]:
+def gateway_running(root: Optional[Path] = None) -> Optional[str]:
     """A short description of a running OpenClaw gateway process, or None."""
     override = os.environ.get("CLAWKB_ASSUME_GATEWAY")
     if override is not None:
@@ -457,168 +458,6 @@ def _is_gateway(words: List[str]) -> bool:
     return "openclaw" in joined and "gateway" in (w.lower() for w in words[1:])
 
 
-def _stamp() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
-
-
-def backup(plan: Plan) -> Path:
-    """Copy every file the plan touches into a timestamped backup folder with a manifest."""
-    dest = plan.root / BACKUP_DIRNAME / f"{_stamp()}-{plan.fix}"
-    dest.mkdir(parents=True, exist_ok=False)
-    os.chmod(dest, 0o700)
-    files = []
-    for path in sorted({ch.ref.path for ch in plan.changes}):
-        rel = os.path.relpath(path, plan.root)
-        target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix == ".sqlite":
-            src = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
-            dst = sqlite3.connect(str(target))
-            try:
-                src.backup(dst)
-            finally:
-                src.close()
-                dst.close()
-        else:
-            shutil.copy2(path, target)
-        os.chmod(target, 0o600)
-        files.append(rel)
-    manifest = {"fix": plan.fix, "created": _stamp(), "state_dir": str(plan.root), "files": files}
-    (dest / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    return dest
-
-
-def atomic_write_json(path: Path, data: Any) -> None:
-    """Write by temp file, fsync and rename, keeping the file's mode and owner."""
-    atomic_write_bytes(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-
-
-def atomic_write_bytes(path: Path, payload: bytes, like: Optional[Path] = None) -> None:
-    st = (like or path).stat()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".clawkb-tmp", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, st.st_mode & 0o7777)
-        try:
-            os.chown(tmp, st.st_uid, st.st_gid)
-        except (PermissionError, AttributeError):
-            pass
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(d: Path) -> None:
-    try:
-        fd = os.open(str(d), os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _apply_sqlite(ch: Change) -> None:
-    try:
-        con = sqlite3.connect(str(ch.ref.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
-    except sqlite3.DatabaseError as exc:
-        raise StateError(f"{ch.ref.path}: cannot open ({exc})") from None
-    try:
-        con.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        con.execute("BEGIN IMMEDIATE")
-        try:
-            if ch.sqlite_apply is not None:
-                ch.sqlite_apply(con)
-            else:
-                current = _row_json(con, ch.ref)
-                if json.dumps(current, sort_keys=True) != json.dumps(ch.before, sort_keys=True):
-                    raise StateError(f"{ch.ref.path}: {ch.ref.table} changed while clawkb was reading it; run again")
-                con.execute(
-                    f'UPDATE "{ch.ref.table}" SET "{ch.ref.json_col}" = ?, updated_at = ? WHERE "{ch.ref.key_col}" = ?',
-                    (json.dumps(ch.after, ensure_ascii=False), int(_dt.datetime.now().timestamp() * 1000), ch.ref.key))
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise StateError(f"{ch.ref.path}: the database is locked by another process (is the gateway running?); "
-                             "nothing was changed") from None
-        raise StateError(f"{ch.ref.path}: {exc}; nothing was changed") from None
-    finally:
-        con.close()
-
-
-def apply(plan: Plan, force: bool = False) -> Path:
-    """Back up, then write every change; if any write fails, put back what was written. Returns the backup."""
-    running = gateway_running()
-    if running and not force:
-        raise StateError(f"the OpenClaw gateway is running ({running}); stop it first "
-                         "(openclaw gateway stop) or pass --force")
-    changes = plan.changes
-    for ch in changes:  # nothing changed under us since we read it
-        if not ch.ref.is_sqlite and json.dumps(read_json(ch.ref.path), sort_keys=True) != json.dumps(ch.before, sort_keys=True):
-            raise StateError(f"{ch.ref.path}: changed while clawkb was reading it; run again")
-    dest = backup(plan)
-    done: List[Change] = []
-    try:
-        for ch in changes:
-            if ch.ref.is_sqlite:
-                _apply_sqlite(ch)
-            else:
-                atomic_write_json(ch.ref.path, ch.after)
-            done.append(ch)
-    except BaseException as exc:
-        if done:
-            restore(dest, only=[os.path.relpath(c.ref.path, plan.root) for c in done], quiet=True)
-        if isinstance(exc, StateError):
-            raise StateError(f"{exc} (every file is as it was; backup kept at {dest})") from None
-        raise StateError(f"writing failed ({type(exc).__name__}: {exc}); every file is as it was "
-                         f"(backup kept at {dest})") from None
-    return dest
-
-
-def restore(backup_dir: Path, only: Optional[List[str]] = None, quiet: bool = False) -> List[str]:
-    """Put the files of a backup back where they were. Returns the relative paths restored."""
-    manifest_path = backup_dir / "manifest.json"
-    if not manifest_path.exists():
-        raise StateError(f"{backup_dir}: not a clawkb backup (no manifest.json)")
-    manifest = read_json(manifest_path)
-    root = Path(manifest["state_dir"])
-    if not quiet:
-        running = gateway_running()
-        if running:
-            raise StateError(f"the OpenClaw gateway is running ({running}); stop it before restoring")
-    restored = []
-    for rel in manifest["files"]:
-        if only is not None and rel not in only:
-            continue
-        src, dst = backup_dir / rel, root / rel
-        if dst.suffix == ".sqlite":
-            s = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
-            d = sqlite3.connect(str(dst), timeout=BUSY_TIMEOUT_S)
-            try:
-                s.backup(d)
-            finally:
-                s.close()
-                d.close()
-        else:  # the exact bytes, atomically, with the mode the file had
-            atomic_write_bytes(dst, src.read_bytes(), like=dst if dst.exists() else src)
-        restored.append(rel)
-    return restored
-
-
 def deep(data: Any) -> Any:
     return copy.deepcopy(data)
 
@@ -654,6 +493,3 @@ def version_at_least(version: Optional[str], floor: str) -> Optional[bool]:
         return None
     return a >= b
 
-
-def eprint(*a: Any) -> None:
-    print(*a, file=sys.stderr)

@@ -12,10 +12,11 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from kb.remedies.openclaw_state import AuthStore, Config, Plan, Ref, StateError, apply, deep  # bundle: inline
+from kb.remedies.openclaw_state import AuthStore, Config, Plan, Ref, StateError, deep  # bundle: inline
 from kb.remedies.openclaw_state import detect_version, fmt_duration, fmt_ms, json_diff  # bundle: inline
 from kb.remedies.openclaw_state import load_auth_stores, load_config, load_cron, now_ms  # bundle: inline
-from kb.remedies.openclaw_state import render_plan, restore, state_dir, version_at_least  # bundle: inline
+from kb.remedies.openclaw_state import render_plan, state_dir, version_at_least  # bundle: inline
+from kb.remedies.backups import RestoreConflict, apply, restore  # bundle: inline
 from kb.remedies.arguments import add_arguments  # bundle: inline
 
 AGGREGATOR = re.compile(r"litellm|proxy|one-?api|new-?api|aggregat|gateway|router|-cloud\b", re.I)
@@ -192,7 +193,8 @@ def plan_move_cron(root: Path, job_ids: Optional[List[str]] = None) -> Plan:
                     (json.dumps(new, ensure_ascii=False), new["payload"].get("kind"), new["payload"].get("text"),
                      now_ms(), row_id) + ((store_key,) if store_key is not None else ()))
 
-        plan.sql(cron.ref, before, after, f"{len(after)} cron job(s): isolated -> main (systemEvent)", run)
+        plan.sql(cron.ref, before, after, f"{len(after)} cron job(s): isolated -> main (systemEvent)", run,
+                 [("cron_jobs", {**({"store_key": sk} if sk is not None else {}), "job_id": rid}) for sk, rid in rows.values()])
     plan.notes.append("main jobs run in the agent's main session (its Claude CLI runtime); the alternative is "
                       'agents.defaults.models["anthropic/<model>"].agentRuntime.id = "claude-cli"')
     return plan
@@ -428,7 +430,7 @@ def run(repairs: List[str], args: argparse.Namespace, out=sys.stdout, note: Opti
     """Dry run or apply the repairs; 0 done or nothing to do, 2 refused (nothing changed)."""
     try:
         if args.restore:
-            restored = restore(Path(args.restore).expanduser())
+            restored = restore(Path(args.restore).expanduser(), force=args.force)
             print(f"restored {len(restored)} file(s) from {args.restore}: {', '.join(restored)}", file=out)
             return 0
         root = state_dir(args.state_dir)
@@ -462,6 +464,8 @@ def run(repairs: List[str], args: argparse.Namespace, out=sys.stdout, note: Opti
             print("nothing to do: the state is already as the fix leaves it", file=out)
         return 0
     except StateError as exc:
+        if isinstance(exc, RestoreConflict):
+            print(exc.details, file=out)
         print(f"refused: {exc}", file=sys.stderr)
         return 2
 
