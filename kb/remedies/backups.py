@@ -111,6 +111,18 @@ def backup(plan: Plan, changes: List[Change]) -> Tuple[Path, Dict[str, Any]]:
     return dest, manifest
 
 
+def sweep(root: Path, dirs: List[Path]) -> None:
+    """Remove the temp files a killed clawkb left (before its rename) in the state dir, the given
+    directories and its backups: they may hold credentials."""
+    for d in [root] + dirs:
+        remove_stale_temp_files(d)
+    backups = root / BACKUP_DIRNAME
+    if backups.is_dir():
+        for earlier in backups.iterdir():
+            if earlier.is_dir() and not earlier.is_symlink():
+                remove_stale_temp_files(earlier)
+
+
 def _write_manifest(dest: Path, manifest: Dict[str, Any]) -> None:
     """The manifest again, with the digests of what was written so far."""
     atomic_write_bytes(dest / MANIFEST, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))

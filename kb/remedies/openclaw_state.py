@@ -358,16 +358,21 @@ class Plan:
         self._docs: Dict[Tuple, List[Any]] = {}  # key -> [ref, before, after, [descriptions], sqlite_apply, rows]
         self.notes: List[str] = []
         self.manual: List[Tuple[str, str]] = []  # (title, diff) the user applies by hand
+        self.decisive: set = set()
 
     @staticmethod
     def key(ref: Ref) -> Tuple:
         return (str(ref.path), ref.table, ref.key)
 
-    def doc(self, ref: Ref, original: Any) -> Any:
-        """The working copy of a document (the same object for the same place)."""
+    def doc(self, ref: Ref, original: Any, decisive: bool = False) -> Any:
+        """The working copy of a document (the same object for the same place). A decisive document is
+        the one whose change makes the finding go away; it is written after the others, so that a run
+        killed halfway is found again, and completed, by the next."""
         k = self.key(ref)
         if k not in self._docs:
             self._docs[k] = [ref, deep(original), deep(original), [], None, None]
+        if decisive:
+            self.decisive.add(k)
         return self._docs[k][2]
 
     def describe(self, ref: Ref, text: str) -> None:
@@ -381,7 +386,7 @@ class Plan:
     @property
     def changes(self) -> List[Change]:
         out = []
-        for ref, before, after, what, fn, rows in self._docs.values():
+        for k, (ref, before, after, what, fn, rows) in sorted(self._docs.items(), key=lambda kv: kv[0] in self.decisive):
             if json.dumps(before, sort_keys=True) != json.dumps(after, sort_keys=True):
                 out.append(Change(ref, before, after, "; ".join(what) or "update", fn, rows))
         return out

@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from kb.remedies.openclaw_state import AuthStore, Config, Plan, Ref, StateError, deep  # bundle: inline
+from kb.remedies.openclaw_state import AuthStore, Config, Plan, Ref, StateError, agent_dirs, deep  # bundle: inline
 from kb.remedies.openclaw_state import detect_version, fmt_duration, fmt_ms, json_diff  # bundle: inline
 from kb.remedies.openclaw_state import load_auth_stores, load_config, load_cron, now_ms  # bundle: inline
 from kb.remedies.openclaw_state import render_plan, state_dir, version_at_least  # bundle: inline
-from kb.remedies.backups import RestoreConflict, apply, restore  # bundle: inline
+from kb.remedies.backups import RestoreConflict, apply, restore, sweep  # bundle: inline
 from kb.remedies.arguments import add_arguments  # bundle: inline
 
 AGGREGATOR = re.compile(r"litellm|proxy|one-?api|new-?api|aggregat|gateway|router|-cloud\b", re.I)
@@ -251,7 +251,7 @@ def plan_remove_profile(root: Path, profile: Optional[str], agent: Optional[str]
     removed: set = set()
     for store, pid in targets:
         provider = provider_of(pid, store.profiles.get(pid))
-        sdoc = plan.doc(store.store_ref, store.store)
+        sdoc = plan.doc(store.store_ref, store.store, decisive=True)  # gone from the store = no longer found
         if pid in sdoc.get("profiles", {}):
             del sdoc["profiles"][pid]
             plan.describe(store.store_ref, f"{store.agent}: remove profile {pid} "
@@ -434,6 +434,8 @@ def run(repairs: List[str], args: argparse.Namespace, out=sys.stdout, note: Opti
             print(f"restored {len(restored)} file(s) from {args.restore}: {', '.join(restored)}", file=out)
             return 0
         root = state_dir(args.state_dir)
+        if args.apply:
+            sweep(root, [d for _, d in agent_dirs(root)] + [root / "cron", root / "state"])
         version = detect_version(root)
         if note:
             fixed_in, what = note
