@@ -314,13 +314,17 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from .remedies.repairs import findings
 
     kb = _kb(args)
+    problems: list = []
+    notes: list = []
     try:
         root = state_dir(args.state_dir)
-        found = findings(root)
+        found = findings(root, problems, notes)
         version = detect_version(root)
     except StateError as exc:
         print(f"clawkb: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    for problem in problems:  # one unreadable part does not hide the others
+        print(f"clawkb: not checked: {problem}", file=sys.stderr)
     diags = []
     for f in found:
         sig = kb.get(f["id"])
@@ -341,7 +345,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                 rec["version"] = {"openclaw": version, "status": v.status, "fixed_in": v.fixed_in,
                                   "message": verdict_message(v, sig)}
         diags.append(rec)
-    result = {"input": str(root), "openclaw_version": version, "diagnoses": diags}
+    result = {"input": str(root), "openclaw_version": version, "diagnoses": diags, "unreadable": problems,
+              "notes": notes}
     if args.format == "json":
         output.write(sys.stdout, output.json_line(result))
     elif args.format == "markdown":
@@ -349,7 +354,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     else:
         style = output.Style(sys.stdout)
         if not diags:
-            output.write(sys.stdout, f"{root}: healthy: no known failure condition in the local state"
+            output.write(sys.stdout, f"{root}: " + ("no known failure condition in the parts that could be read"
+                                                    if problems else "healthy: no known failure condition in the local state")
                          + (f" (OpenClaw {version})" if version else ""))
         else:
             text = output.text_report(result, style)
@@ -357,7 +363,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                 for command in d["fix_commands"]:
                     text += f"\n   repair ({d['id']}): {command}"
             output.write(sys.stdout, text)
-    return EXIT_FOUND if diags else EXIT_NONE
+    for note in notes:
+        print(f"clawkb: note: {note}", file=sys.stderr)
+    return EXIT_FOUND if diags else (EXIT_ERROR if problems else EXIT_NONE)
 
 
 def _fix_commands(sig_id: str, root: Any, extra: list) -> list:

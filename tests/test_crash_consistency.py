@@ -59,6 +59,7 @@ CASES = [  # (layout, signature whose repair runs, repair)
     ("split", "stale-oauth-profile-poisons-provider", "remove-stale-profile"),  # three files
     ("sqlite", "isolated-cron-extra-usage", "move-isolated-cron-to-main"),      # cron rows, then a lockout row
     ("shared", "stale-billing-disabled-until", "clear-billing-lockout"),        # rows in two agent databases
+    ("statedb", "isolated-cron-extra-usage", "move-isolated-cron-to-main"),     # job_json rows, config_machine_state
 ]
 
 

@@ -245,10 +245,23 @@ def test_truncated_json_is_refused_untouched(tmp_path):
     f = state / "agents/main/agent/auth-state.json"
     f.write_text(f.read_text()[:200])
     before = snapshot(state)
-    for cmd in (["doctor", "--state-dir", state], ["fix", "stale-billing-disabled-until", "--state-dir", state, "--apply"]):
-        p = clawkb(*cmd)
-        assert p.returncode == 2 and "not valid JSON" in p.stderr and "Traceback" not in p.stderr
+    p = clawkb("fix", "stale-billing-disabled-until", "--state-dir", state, "--apply")
+    assert p.returncode == 2 and "not valid JSON" in p.stderr and "Traceback" not in p.stderr
+    p = clawkb("doctor", "--state-dir", state)  # says which part it could not read, and checks the rest
+    assert "not checked:" in p.stderr and "not valid JSON" in p.stderr and "Traceback" not in p.stderr
+    assert p.returncode == 0 and "isolated-cron-extra-usage" in p.stdout
     assert snapshot(state) == before
+
+
+def test_one_malformed_agent_does_not_hide_another_agents_lockout(tmp_path):
+    state = build(tmp_path / "s", "shared")
+    (state / "agents/broken/agent").mkdir(parents=True)
+    (state / "agents/broken/agent/auth-profiles.json").write_text("{not json")
+    p, rec = doctor(state)
+    assert p.returncode == 0 and "agents/broken/agent/auth-profiles.json" in p.stderr
+    assert rec["unreadable"] and "stale-billing-disabled-until" in {d["id"] for d in rec["diagnoses"]}
+    lock = next(d for d in rec["diagnoses"] if d["id"] == "stale-billing-disabled-until")
+    assert {e["text"].split(":")[0] for e in lock["evidence"]} == {"agent main", "agent ken"}
 
 
 def test_unknown_layout_is_refused(tmp_path):
@@ -579,3 +592,183 @@ def test_symlinks_and_trailing_newlines_are_kept(tmp_path):
     assert (agent / "auth-state.json").is_symlink() and "disabledUntil" not in real.read_text().split("anthropic:claude-cli")[0]
     assert not real.read_text().endswith("\n") and store.read_text().endswith("}\n")
     assert real.stat().st_mode & 0o777 == 0o600
+
+
+# --------------------------------------------------------------------------- layouts up to OpenClaw 2026.9
+
+def _machine_state(state, key):
+    con = sqlite3.connect(state / "state/openclaw.sqlite")
+    row = con.execute("SELECT value_json FROM config_machine_state WHERE state_key = ?", (key,)).fetchone()
+    con.close()
+    return json.loads(row[0])
+
+
+def test_a_single_agent_2026_9_install_with_a_lockout_is_found_and_fixed(tmp_path):
+    state = build(tmp_path / "s", "statedb")
+    p, rec = doctor(state)
+    assert p.returncode == 0 and rec["openclaw_version"] == "2026.9.4"
+    lock = next(d for d in rec["diagnoses"] if d["id"] == "stale-billing-disabled-until")
+    assert "config_machine_state" in lock["evidence"][0]["file"]
+    p = clawkb("fix", "stale-billing-disabled-until", "--state-dir", state, "--apply")
+    assert p.returncode == 0, p.stderr
+    usage = _machine_state(state, "authProfiles.state")["usageStats"]
+    assert "disabledUntil" not in usage["anthropic:default"] and usage["anthropic:default"]["cooldownReason"] == "rate_limit"
+    assert _machine_state(state, "authProfiles.store")["profiles"]["anthropic:default"]["key"] == SECRETS["api"]
+
+
+def test_the_shared_store_that_is_not_live_is_never_edited(tmp_path):
+    """auth.sharedStore says legacy-main: the main agent's own rows are live, and rows left in
+    config_machine_state (say, by an interrupted migration) are not."""
+    from state_trees import _agent_sqlite, profiles, usage
+
+    state = build(tmp_path / "s", "statedb")
+    con = sqlite3.connect(state / "state/openclaw.sqlite")
+    con.execute("UPDATE config_machine_state SET value_json = '{\"location\":\"legacy-main\"}' WHERE state_key = 'auth.sharedStore'")
+    con.commit()
+    con.close()
+    db = state / "agents/main/agent/openclaw-agent.sqlite"
+    db.unlink()
+    _agent_sqlite(db, {"version": 1, "profiles": profiles(True)}, {"version": 1, "usageStats": usage(True)}, "2026.9.4")
+    not_live = _machine_state(state, "authProfiles.state")
+    p = clawkb("fix", "stale-billing-disabled-until", "--state-dir", state, "--apply")
+    assert p.returncode == 0, p.stderr
+    assert _machine_state(state, "authProfiles.state") == not_live
+    live = json.loads(sqlite3.connect(db).execute("SELECT state_json FROM auth_profile_state").fetchone()[0])
+    assert "disabledUntil" not in live["usageStats"]["anthropic:default"]
+    assert "not live" in doctor(state)[0].stderr
+
+
+def test_an_invalid_shared_store_location_is_refused(tmp_path):
+    state = build(tmp_path / "s", "statedb")
+    con = sqlite3.connect(state / "state/openclaw.sqlite")
+    con.execute("UPDATE config_machine_state SET value_json = '{\"location\":\"somewhere\"}' WHERE state_key = 'auth.sharedStore'")
+    con.commit()
+    con.close()
+    p = clawkb("fix", "stale-billing-disabled-until", "--state-dir", state, "--apply")
+    assert p.returncode == 2 and "run openclaw doctor --fix" in p.stderr
+
+
+@pytest.mark.parametrize("db,version", [("state/openclaw.sqlite", 19), ("agents/main/agent/openclaw-agent.sqlite", 24)])
+def test_a_database_newer_than_the_layouts_clawkb_knows_is_refused(tmp_path, db, version):
+    state = build(tmp_path / "s", "statedb")
+    con = sqlite3.connect(state / db)
+    con.execute(f"PRAGMA user_version = {version}")
+    con.close()
+    before = snapshot(state)
+    p = clawkb("fix", "stale-billing-disabled-until", "--state-dir", state, "--apply")
+    assert p.returncode == 2 and f"schema version {version} is newer" in p.stderr and "Traceback" not in p.stderr
+    assert snapshot(state) == before
+
+
+def test_cron_without_typed_columns_is_read_from_job_json_and_moved_there(tmp_path):
+    state = build(tmp_path / "s", "statedb")
+    _, rec = doctor(state)
+    assert "isolated-cron-extra-usage" in {d["id"] for d in rec["diagnoses"]}
+    p = clawkb("fix", "isolated-cron-extra-usage", "--state-dir", state, "--apply")
+    assert p.returncode == 0, p.stderr
+    assert "drops its model override (anthropic/claude-sonnet-4-6)" in p.stdout and "its delivery (announce to telegram" in p.stdout
+    con = sqlite3.connect(state / "state/openclaw.sqlite")
+    job = json.loads(con.execute("SELECT job_json FROM cron_jobs WHERE job_id = '7f3a91c2'").fetchone()[0])
+    kinds = dict(con.execute("SELECT job_id, payload_kind FROM cron_jobs"))
+    assert job["sessionTarget"] == "main" and job["payload"] == {"kind": "systemEvent", "text": "Summarise yesterday's inbox"}
+    assert "delivery" not in job and job["failureAlert"] == {"after": 3}  # OpenClaw's edit keeps failure alerts
+    assert kinds == {"7f3a91c2": "systemEvent", "a1b2c3d4": "agentTurn"}
+
+
+def test_a_typed_cron_row_moved_to_main_loses_every_agent_turn_column(tmp_path):
+    """2026.6-2026.7: OpenClaw rebuilds the job from the typed columns, so a model, fallbacks or
+    delivery left in a column would come back."""
+    state = build(tmp_path / "s", "sqlite")
+    p = clawkb("fix", "isolated-cron-extra-usage", "--state-dir", state, "--apply")
+    assert p.returncode == 0, p.stderr
+    con = sqlite3.connect(state / "state/openclaw.sqlite")
+    con.row_factory = sqlite3.Row
+    row = dict(con.execute("SELECT * FROM cron_jobs WHERE job_id = '7f3a91c2'").fetchone())
+    assert row["session_target"] == "main" and row["payload_kind"] == "systemEvent"
+    assert row["payload_message"] == "Summarise yesterday's inbox"
+    for column in ("payload_model", "payload_fallbacks_json", "payload_thinking", "payload_timeout_seconds",
+                   "delivery_mode", "delivery_channel", "delivery_to"):
+        assert row[column] is None, column
+    assert row["failure_alert_after"] == 3
+
+
+def test_only_the_default_agents_jobs_move_to_main(tmp_path):
+    state = build(tmp_path / "s", "split")
+    f = state / "cron/jobs.json"
+    doc = json.loads(f.read_text())
+    doc["jobs"][0]["agentId"] = "ken"
+    f.write_text(json.dumps(doc, indent=2))
+    before = f.read_bytes()
+    p = clawkb("fix", "isolated-cron-extra-usage", "--state-dir", state, "--apply")
+    assert p.returncode == 0, p.stderr
+    assert "belongs to agent ken" in p.stdout and f.read_bytes() == before
+
+
+def test_two_cron_stores_with_the_same_job_id_stay_two_jobs(tmp_path):
+    state = build(tmp_path / "s", "statedb")
+    con = sqlite3.connect(state / "state/openclaw.sqlite")
+    con.execute("INSERT INTO cron_jobs (store_key, job_id, name, enabled, agent_id, payload_kind, job_json, state_json, "
+                "sort_order, updated_at) SELECT 'work', job_id, name, enabled, agent_id, payload_kind, "
+                "replace(job_json, 'nightly-summary', 'work-summary'), state_json, sort_order, updated_at "
+                "FROM cron_jobs WHERE job_id = '7f3a91c2'")
+    con.commit()
+    con.close()
+    _, rec = doctor(state)
+    cron = next(d for d in rec["diagnoses"] if d["id"] == "isolated-cron-extra-usage")
+    assert len(cron["evidence"]) == 2
+    p = clawkb("fix", "isolated-cron-extra-usage", "--state-dir", state, "--apply")
+    assert p.returncode == 0 and "2 cron job(s)" in p.stdout
+    con = sqlite3.connect(state / "state/openclaw.sqlite")
+    names = {(k, json.loads(j)["name"], json.loads(j)["sessionTarget"]) for k, j in
+             con.execute("SELECT store_key, job_json FROM cron_jobs WHERE job_id = '7f3a91c2'")}
+    assert names == {("default", "nightly-summary", "main"), ("work", "work-summary", "main")}
+
+
+def test_where_openclaw_keeps_its_state_is_found_as_openclaw_finds_it(tmp_path):
+    """OPENCLAW_HOME and the legacy ~/.clawdbot, a legacy clawdbot.json, agents.list[].agentDir."""
+    home = tmp_path / "home"
+    state = build(home / ".clawdbot", "split")
+    (state / "openclaw.json").rename(state / "clawdbot.json")
+    cfg = json.loads((state / "clawdbot.json").read_text())
+    (state / "agents/main/agent").rename(tmp_path / "elsewhere")
+    cfg["agents"]["list"] = [{"id": "main", "default": True, "agentDir": str(tmp_path / "elsewhere")}]
+    (state / "clawdbot.json").write_text(json.dumps(cfg, indent=2))
+    env = {"OPENCLAW_HOME": str(home), "OPENCLAW_STATE_DIR": "", "HOME": str(tmp_path / "nobody")}
+    p = clawkb("doctor", "--format", "json", env=env)
+    rec = json.loads(p.stdout)
+    assert rec["input"] == str(state) and rec["openclaw_version"] == "2026.5.12"
+    assert "stale-billing-disabled-until" in {d["id"] for d in rec["diagnoses"]}
+    p = clawkb("fix", "stale-oauth-profile-poisons-provider", "--profile", "anthropic:manual", "--apply", env=env)
+    assert p.returncode == 0, p.stderr
+    assert "anthropic:manual" not in json.loads((state / "clawdbot.json").read_text())["auth"]["profiles"]
+    assert "anthropic:manual" not in json.loads((tmp_path / "elsewhere/auth-profiles.json").read_text())["profiles"]
+
+
+def test_a_two_step_repair_whose_second_step_fails_says_what_the_first_changed(tmp_path, monkeypatch):
+    """isolated-cron-extra-usage moves the job, then clears the lockout; the second step finds the
+    auth store locked by a live writer."""
+    import argparse
+
+    from kb.remedies import repairs, writes
+
+    state = build(tmp_path / "s", "split")
+    monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
+    monkeypatch.setattr(writes, "LOCK_WAIT_S", 0.2)
+    writer = _sleeper()
+    try:
+        (state / "agents/main/agent/auth-profiles.json.lock").write_text(json.dumps({"pid": writer.pid}))
+        args = argparse.Namespace(restore=None, state_dir=str(state), apply=True, force=False, agent=None, profile=None, job=None)
+        import io
+        import contextlib
+
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            code = repairs.run(["move-isolated-cron-to-main", "clear-billing-lockout"], args, out=io.StringIO())
+    finally:
+        writer.kill()
+        writer.wait()
+    assert code == 2
+    message = err.getvalue()
+    assert "clear-billing-lockout failed" in message and "Already applied and kept: move-isolated-cron-to-main (backup " in message
+    assert "nothing was changed" not in message.split("Already applied")[1]
+    assert json.loads((state / "cron/jobs.json").read_text())["jobs"][0]["sessionTarget"] == "main"

@@ -38,24 +38,92 @@ class StateError(Exception):
 
 # --------------------------------------------------------------------------- locating
 
+def _env_path(name: str, home: Optional[Path] = None) -> Optional[Path]:
+    """An environment variable holding a path, as OpenClaw reads one: blank, "undefined" and "null"
+    are unset; a leading ~ is the home directory."""
+    value = (os.environ.get(name) or "").strip()
+    if not value or value in ("undefined", "null"):
+        return None
+    if value == "~" or value.startswith("~/"):
+        return (home or home_dir()) / value[2:]
+    return Path(value).expanduser()
+
+
+def home_dir() -> Path:
+    """OPENCLAW_HOME, else HOME, else USERPROFILE, else the OS home (src/infra/home-dir.ts)."""
+    for name in ("OPENCLAW_HOME", "HOME", "USERPROFILE"):
+        value = (os.environ.get(name) or "").strip()
+        if value and value not in ("undefined", "null"):
+            return Path(os.path.expanduser(value))
+    return Path.home()
+
+
 def state_dir(arg: Optional[str] = None) -> Path:
-    root = Path(arg or os.environ.get("OPENCLAW_STATE_DIR") or "~/.openclaw").expanduser()
+    """--state-dir, else OPENCLAW_STATE_DIR, else ~/.openclaw if it exists, else the legacy ~/.clawdbot
+    if it exists (resolveStateDir, src/config/paths.ts)."""
+    if arg:
+        root = Path(arg).expanduser()
+    else:
+        home = home_dir()
+        root = _env_path("OPENCLAW_STATE_DIR", home) or next(
+            (home / n for n in (".openclaw", ".clawdbot") if (home / n).is_dir()), home / ".openclaw")
     if not root.is_dir():
         raise StateError(f"{root}: no OpenClaw state directory here (use --state-dir or OPENCLAW_STATE_DIR)")
     return root
 
 
-def agent_dirs(root: Path) -> List[Tuple[str, Path]]:
-    out = []
+def config_path(root: Path) -> Path:
+    """OPENCLAW_CONFIG_PATH, else the state dir's openclaw.json, else its legacy clawdbot.json
+    (resolveConfigPath, src/config/paths.ts)."""
+    explicit = _env_path("OPENCLAW_CONFIG_PATH")
+    if explicit:
+        return explicit
+    for name in ("openclaw.json", "clawdbot.json"):
+        if (root / name).exists():
+            return root / name
+    return root / "openclaw.json"
+
+
+def default_agent_id(cfg: "Config") -> str:
+    """The agents.list entry marked default, else the first, else "main" (resolveDefaultAgentId)."""
+    entries = [e for e in (cfg.get("agents", "list", default=[]) or []) if isinstance(e, dict) and isinstance(e.get("id"), str)]
+    marked = [e for e in entries if e.get("default") is True]
+    return (marked or entries or [{"id": "main"}])[0]["id"]
+
+
+def agent_dirs(root: Path, cfg: Optional["Config"] = None) -> List[Tuple[str, Path]]:
+    """Every agent's directory: `agents.list[].agentDir` where the config sets one, else
+    <state>/agents/<id>/agent; OPENCLAW_AGENT_DIR for the main agent; agents on disk the config does not
+    list; and the pre-agents legacy <state>/agent."""
+    out: Dict[str, Path] = {}
+    try:
+        cfg = cfg if cfg is not None else load_config(root)
+        listed = cfg.get("agents", "list", default=[]) or []
+    except (StateError, OSError):
+        listed = []
+    for entry in listed if isinstance(listed, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            custom = entry.get("agentDir")
+            out[entry["id"]] = Path(custom.strip()).expanduser() if isinstance(custom, str) and custom.strip() \
+                else root / "agents" / entry["id"] / "agent"
+    main_dir = _env_path("OPENCLAW_AGENT_DIR")
+    if main_dir is not None:
+        out["main"] = main_dir
     agents = root / "agents"
     if agents.is_dir():
         for d in sorted(agents.iterdir()):
-            if (d / "agent").is_dir():
-                out.append((d.name, d / "agent"))
+            if (d / "agent").is_dir() and d.name not in out:
+                out[d.name] = d / "agent"
+    seen, found = set(), []
+    for name, d in sorted(out.items()):
+        key = os.path.realpath(d)
+        if d.is_dir() and key not in seen:
+            seen.add(key)
+            found.append((name, d))
     legacy = root / "agent"
-    if legacy.is_dir() and (legacy / "auth-profiles.json").exists():
-        out.append(("(legacy)", legacy))
-    return out
+    if legacy.is_dir() and (legacy / "auth-profiles.json").exists() and os.path.realpath(legacy) not in seen:
+        found.append(("(legacy)", legacy))
+    return found
 
 
 # --------------------------------------------------------------------------- reading
@@ -118,7 +186,10 @@ class Config:
         self.data: Dict[str, Any] = {}
         self.strict_json = True
         if self.exists:
-            text = path.read_text(encoding="utf-8")
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise StateError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from None
             try:
                 self.data = json.loads(text)
             except ValueError:
@@ -137,13 +208,19 @@ class Config:
 
 
 def load_config(root: Path) -> Config:
-    return Config(root / "openclaw.json")
+    return Config(config_path(root))
+
+
+# The newest SQLite schemas whose layout clawkb knows (PRAGMA user_version; OpenClaw 2026.9.6: state 18,
+# agent 23). A newer database may have moved what clawkb edits: it is refused, never guessed at.
+KNOWN_SCHEMA = {"openclaw.sqlite": (18, "2026.9.6"), "openclaw-agent.sqlite": (23, "2026.9.6")}
 
 
 def _sqlite_ro(path: Path) -> sqlite3.Connection:
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
         con.execute("PRAGMA schema_version").fetchone()
+        _check_schema(con, path)
         return con
     except sqlite3.OperationalError as exc:
         if "locked" in str(exc) or "busy" in str(exc):
@@ -152,6 +229,24 @@ def _sqlite_ro(path: Path) -> sqlite3.Connection:
         raise StateError(f"{path}: not a readable SQLite database ({exc}); refusing to touch it") from None
     except sqlite3.DatabaseError as exc:
         raise StateError(f"{path}: not a readable SQLite database ({exc}); refusing to touch it") from None
+
+
+def _check_schema(con: sqlite3.Connection, path: Path) -> None:
+    known = KNOWN_SCHEMA.get(path.name)
+    if known is None:
+        return
+    version = con.execute("PRAGMA user_version").fetchone()[0]
+    try:  # 2026.9.6: the effective version is the larger of user_version and the content version
+        row = con.execute("SELECT value_json FROM config_machine_state WHERE state_key = 'state.schema.contentVersion'").fetchone()
+        content = json.loads(row[0]) if row else None
+        if isinstance(content, int) and not isinstance(content, bool):
+            version = max(version, content)
+    except (sqlite3.DatabaseError, ValueError, TypeError):
+        pass
+    if version > known[0]:
+        con.close()
+        raise StateError(f"{path}: schema version {version} is newer than any this clawkb knows ({known[0]}, OpenClaw "
+                         f"{known[1]}); refusing to read or change it (update clawkb)")
 
 
 def _tables(con: sqlite3.Connection) -> Dict[str, List[str]]:
@@ -207,8 +302,9 @@ class Ref:
     """A JSON document in a file, or in one row of a SQLite table."""
 
     def __init__(self, path: Path, table: Optional[str] = None, key_col: Optional[str] = None,
-                 key: Optional[str] = None, json_col: Optional[str] = None):
+                 key: Optional[str] = None, json_col: Optional[str] = None, updated_col: str = "updated_at"):
         self.path, self.table, self.key_col, self.key, self.json_col = path, table, key_col, key, json_col
+        self.updated_col = updated_col
 
     @property
     def is_sqlite(self) -> bool:
@@ -235,50 +331,122 @@ def _row_json(con: sqlite3.Connection, ref: Ref) -> dict:
     return data
 
 
-def _sqlite_auth(agent: str, db: Path, shared: bool) -> Optional[AuthStore]:
+def _sqlite_auth(agent: str, db: Path) -> Optional[AuthStore]:
+    """An agent's own store: rows 'primary' of auth_profile_store / auth_profile_state (2026.6.5 on)."""
     con = _sqlite_ro(db)
     try:
         tables = _tables(con)
-        store_table = "auth_profile_stores" if shared else "auth_profile_store"
-        if store_table not in tables or "auth_profile_state" not in tables:
+        if "auth_profile_store" not in tables or "auth_profile_state" not in tables:
             return None
         state_key_col = "store_key" if "store_key" in tables["auth_profile_state"] else "state_key"
-        key = "shared" if shared else "primary"
-        store_ref = Ref(db, store_table, "store_key", key, "store_json")
-        state_ref = Ref(db, "auth_profile_state", state_key_col, key, "state_json")
-        return AuthStore(agent, "sqlite-shared" if shared else "sqlite-agent", store_ref, state_ref,
-                         _row_json(con, store_ref), _row_json(con, state_ref))
+        store_ref = Ref(db, "auth_profile_store", "store_key", "primary", "store_json")
+        state_ref = Ref(db, "auth_profile_state", state_key_col, "primary", "state_json")
+        return AuthStore(agent, "sqlite-agent", store_ref, state_ref, _row_json(con, store_ref), _row_json(con, state_ref))
     finally:
         con.close()
 
 
-def load_auth_stores(root: Path, agent: Optional[str] = None) -> List[AuthStore]:
+SHARED_STORE_KEY, SHARED_STATE_KEY, SHARED_OWNER_KEY = "authProfiles.store", "authProfiles.state", "auth.sharedStore"
+
+
+def shared_store_location(con: sqlite3.Connection, tables: Dict[str, List[str]], db: Path) -> str:
+    """Which shared auth store is live: config_machine_state row auth.sharedStore = {"location":
+    "legacy-main" | "state-db"}; no row means legacy-main, the main agent's own rows
+    (parseSharedAuthStoreOwnership, src/agents/auth-profiles/path-resolve.ts, 2026.8.2 on)."""
+    if "config_machine_state" not in tables:
+        return "legacy-main"
+    row = con.execute("SELECT value_json FROM config_machine_state WHERE state_key = ?", (SHARED_OWNER_KEY,)).fetchone()
+    if row is None:
+        return "legacy-main"
+    try:
+        value = json.loads(row[0])
+    except (TypeError, ValueError):
+        value = None
+    if not (isinstance(value, dict) and set(value) == {"location"} and value["location"] in ("legacy-main", "state-db")):
+        raise StateError(f"{db}: config_machine_state {SHARED_OWNER_KEY} is not a shared auth store location "
+                         "OpenClaw accepts (it says: run openclaw doctor --fix); refusing to touch it")
+    return value["location"]
+
+
+def _shared_auth(db: Path) -> Tuple[Optional[AuthStore], List[str]]:
+    """The shared (inherited) auth store in state/openclaw.sqlite, when it is the live one, and notes on
+    stores that are present but not live (never edited)."""
+    con = _sqlite_ro(db)
+    notes: List[str] = []
+    try:
+        tables = _tables(con)
+        location = shared_store_location(con, tables, db)
+        if "config_machine_state" in tables:  # state schema 13 and later (2026.8.2 on)
+            held = [k for (k,) in con.execute("SELECT state_key FROM config_machine_state WHERE state_key IN (?, ?)",
+                                              (SHARED_STORE_KEY, SHARED_STATE_KEY))]
+            if location != "state-db":
+                if held:
+                    notes.append(f"{db}: shared auth rows in config_machine_state are not live "
+                                 f"({SHARED_OWNER_KEY} is {location}); left as they are")
+                return None, notes
+            store_ref = Ref(db, "config_machine_state", "state_key", SHARED_STORE_KEY, "value_json", "updated_at_ms")
+            state_ref = Ref(db, "config_machine_state", "state_key", SHARED_STATE_KEY, "value_json", "updated_at_ms")
+            return AuthStore("shared", "sqlite-state-db", store_ref, state_ref, _row_json(con, store_ref),
+                             _row_json(con, state_ref)), notes
+        if "auth_profile_stores" in tables and "auth_profile_state" in tables:  # 2026.6.x-2026.8.1
+            state_key_col = "store_key" if "store_key" in tables["auth_profile_state"] else "state_key"
+            store_ref = Ref(db, "auth_profile_stores", "store_key", "shared", "store_json")
+            state_ref = Ref(db, "auth_profile_state", state_key_col, "shared", "state_json")
+            return AuthStore("shared", "sqlite-shared", store_ref, state_ref, _row_json(con, store_ref),
+                             _row_json(con, state_ref)), notes
+        return None, notes
+    finally:
+        con.close()
+
+
+def _json_auth(name: str, d: Path) -> Optional[AuthStore]:
+    profiles_file, state_file = d / "auth-profiles.json", d / "auth-state.json"
+    if state_file.exists():
+        store = read_json(profiles_file) if profiles_file.exists() else {}
+        state = read_json(state_file)
+        _expect_object(store, profiles_file)
+        _expect_object(state, state_file)
+        return AuthStore(name, "json-split", Ref(profiles_file), Ref(state_file), store, state)
+    if profiles_file.exists():
+        data = read_json(profiles_file)
+        _expect_object(data, profiles_file)
+        return AuthStore(name, "json-legacy", Ref(profiles_file), Ref(profiles_file), data, data)
+    return None
+
+
+def load_auth_stores(root: Path, agent: Optional[str] = None, problems: Optional[List[str]] = None,
+                     notes: Optional[List[str]] = None) -> List[AuthStore]:
+    """Every live auth store: each agent's own, and the shared one. With `problems`, a store that
+    cannot be read is said there and the others are still read; without, it raises. `notes` gets the
+    stores that are present but not live (never edited)."""
     stores: List[AuthStore] = []
+
+    def attempt(fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except StateError as exc:
+            if problems is None:
+                raise StateError(f"{exc} (--agent NAME repairs the other agents)" if agent is None else str(exc)) from None
+            problems.append(str(exc))
+            return None
+
     for name, d in agent_dirs(root):
         if agent and name != agent:
             continue
         db = d / "openclaw-agent.sqlite"
-        if db.exists():
-            s = _sqlite_auth(name, db, shared=False)
-            if s:
-                stores.append(s)
-                continue
-        profiles_file, state_file = d / "auth-profiles.json", d / "auth-state.json"
-        if state_file.exists():
-            store = read_json(profiles_file) if profiles_file.exists() else {}
-            state = read_json(state_file)
-            _expect_object(store, profiles_file)
-            _expect_object(state, state_file)
-            stores.append(AuthStore(name, "json-split", Ref(profiles_file), Ref(state_file), store, state))
-        elif profiles_file.exists():
-            data = read_json(profiles_file)
-            _expect_object(data, profiles_file)
-            stores.append(AuthStore(name, "json-legacy", Ref(profiles_file), Ref(profiles_file), data, data))
+        found = attempt(lambda: _sqlite_auth(name, db)) if db.exists() else None
+        found = found or attempt(lambda: _json_auth(name, d))
+        if found:
+            stores.append(found)
     shared_db = root / "state" / "openclaw.sqlite"
     if shared_db.exists() and (agent is None or agent == "shared"):
-        s = _sqlite_auth("shared", shared_db, shared=True)
-        if s and (s.store or s.state):
-            stores.append(s)
+        result = attempt(lambda: _shared_auth(shared_db))
+        if result:
+            shared, not_live = result
+            if notes is not None:
+                notes.extend(not_live)
+            if shared and (shared.store or shared.state):
+                stores.append(shared)
     return stores
 
 
@@ -293,12 +461,47 @@ def _expect_object(data: Any, path: Path) -> None:
 # --------------------------------------------------------------------------- cron
 
 class CronStore:
+    """The cron jobs as OpenClaw reads them. `keys[i]` is where `jobs[i]` lives: (store_key, job_id) of
+    its SQLite row (two stores may hold the same job id), or None in a JSON store. `typed` is the
+    2026.6-2026.7 table whose typed columns OpenClaw rebuilds jobs from (job_json only from 2026.8.2,
+    state schema 13: src/cron/store/row-codec.ts)."""
+
     def __init__(self, layout: str, ref: Optional[Ref], doc: Optional[dict], jobs: List[dict],
-                 rows: Optional[Dict[str, Tuple[str, str]]] = None):
-        self.layout, self.ref, self.doc, self.jobs, self.rows = layout, ref, doc, jobs, rows or {}
+                 keys: Optional[List[Optional[Tuple[Optional[str], str]]]] = None, columns: Optional[List[str]] = None):
+        self.layout, self.ref, self.doc, self.jobs = layout, ref, doc, jobs
+        self.keys = keys if keys is not None else [None] * len(jobs)
+        self.columns = columns or []
+
+    @property
+    def typed(self) -> bool:
+        return "session_target" in self.columns
 
 
-def load_cron(root: Path, config: Optional[Config] = None) -> Optional[CronStore]:
+def _row_job(row: Dict[str, Any]) -> dict:
+    """One cron_jobs row as OpenClaw's codec makes it a job."""
+    job = json.loads(row["job_json"])
+    if not isinstance(job, dict):
+        raise ValueError("not an object")
+    job["id"] = row["job_id"]
+    if "session_target" in row:  # typed era: the columns win
+        payload = dict(job.get("payload") or {}) if isinstance(job.get("payload"), dict) else {}
+        if row.get("payload_kind"):
+            payload["kind"] = row["payload_kind"]
+        if row.get("payload_model") is not None or "payload_model" in row:
+            if row.get("payload_model"):
+                payload["model"] = row["payload_model"]
+            else:
+                payload.pop("model", None)
+        job["payload"] = payload
+        job["sessionTarget"] = row["session_target"]
+        if row.get("agent_id"):
+            job["agentId"] = row["agent_id"]
+    return job
+
+
+def load_cron(root: Path, config: Optional[Config] = None, problems: Optional[List[str]] = None) -> Optional[CronStore]:
+    """The cron store: state/openclaw.sqlite's cron_jobs from 2026.6.1, else cron/jobs.json (or
+    `cron.store`). A row that cannot be read is said in `problems` and skipped (raises without it)."""
     db = root / "state" / "openclaw.sqlite"
     if db.exists():
         con = _sqlite_ro(db)
@@ -306,20 +509,24 @@ def load_cron(root: Path, config: Optional[Config] = None) -> Optional[CronStore
             tables = _tables(con)
             if "cron_jobs" in tables:
                 cols = tables["cron_jobs"]
-                if not {"job_id", "job_json", "session_target"} <= set(cols):
-                    raise StateError(f"{db}: unknown cron_jobs layout; refusing to touch it")
-                key_col = "store_key" if "store_key" in cols else None
-                q = f'SELECT {"store_key, " if key_col else ""}job_id, job_json FROM cron_jobs'
-                jobs, rows = [], {}
-                for r in con.execute(q):
-                    store_key, job_id, raw = (r if key_col else (None,) + tuple(r))
+                if not {"job_id", "job_json"} <= set(cols):
+                    raise StateError(f"{db}: cron_jobs has no job_id/job_json; unknown layout, refusing to touch it")
+                jobs, keys = [], []
+                cur = con.execute("SELECT * FROM cron_jobs ORDER BY " + ("store_key, " if "store_key" in cols else "")
+                                  + ("sort_order, " if "sort_order" in cols else "") + "job_id")
+                names = [c[0] for c in cur.description]
+                for values in cur:
+                    row = dict(zip(names, values))
                     try:
-                        job = json.loads(raw)
+                        jobs.append(_row_job(row))
                     except (TypeError, ValueError):
-                        raise StateError(f"{db}: cron job {job_id!r} is not valid JSON; refusing to touch it") from None
-                    jobs.append(job)
-                    rows[str(job.get("id", job_id))] = (store_key, job_id)
-                return CronStore("sqlite", Ref(db, "cron_jobs", "job_id", None, "job_json"), None, jobs, rows)
+                        message = f"{db}: cron job {row['job_id']!r} is not valid JSON; refusing to touch it"
+                        if problems is None:
+                            raise StateError(message) from None
+                        problems.append(message)
+                        continue
+                    keys.append((row.get("store_key"), row["job_id"]))
+                return CronStore("sqlite", Ref(db, "cron_jobs", "job_id", None, "job_json"), None, jobs, keys, cols)
         finally:
             con.close()
     store_path = root / "cron" / "jobs.json"

@@ -10,12 +10,12 @@ import re
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from kb.remedies.openclaw_state import AuthStore, Config, Plan, Ref, StateError, agent_dirs, deep  # bundle: inline
 from kb.remedies.openclaw_state import detect_version, fmt_duration, fmt_ms, json_diff  # bundle: inline
 from kb.remedies.openclaw_state import load_auth_stores, load_config, load_cron, now_ms  # bundle: inline
-from kb.remedies.openclaw_state import render_plan, state_dir, version_at_least  # bundle: inline
+from kb.remedies.openclaw_state import _row_job, default_agent_id, render_plan, state_dir, version_at_least  # bundle: inline
 from kb.remedies.backups import RestoreConflict, apply, restore, sweep  # bundle: inline
 from kb.remedies.arguments import add_arguments  # bundle: inline
 
@@ -142,69 +142,151 @@ def _job_model(job: dict, cfg: Config) -> str:
     return model if isinstance(model, str) else ""
 
 
-def isolated_anthropic_jobs(root: Path, cfg: Config) -> List[dict]:
-    cron = load_cron(root, cfg)
+def isolated_anthropic_jobs(root: Path, cfg: Config, problems: Optional[List[str]] = None) -> List[Tuple[Any, dict]]:
+    """(row key, job) of the enabled isolated jobs whose model runs on Anthropic's embedded runner."""
+    cron = load_cron(root, cfg, problems)
     if cron is None:
         return []
-    return [j for j in cron.jobs if isinstance(j, dict) and j.get("sessionTarget") == "isolated"
+    return [(k, j) for k, j in zip(cron.keys, cron.jobs) if isinstance(j, dict) and detached(j.get("sessionTarget"))
             and j.get("enabled", True) and _model_runs_embedded(_job_model(j, cfg), cfg)]
 
 
+def detached(target: Any) -> bool:
+    """An isolated-type session target: `isolated` (a fresh cron:<jobId> session each run), `current` (a
+    detached run over the creating conversation's tail) and `session:<id>` (a persistent named session)
+    all run the job as an agent turn of its own in the embedded runner, so each is billed as direct API
+    use; only `main` hands a system event to the main session (docs/cli/cron.md, Sessions)."""
+    return target in ("isolated", "current") or (isinstance(target, str) and target.startswith("session:"))
+
+
+# The agent-turn fields a systemEvent payload has no place for (mergeCronPayload rebuilds the payload when
+# its kind changes), and their typed columns in the 2026.6-2026.7 cron_jobs table.
+AGENT_TURN_FIELDS = ("model", "fallbacks", "thinking", "timeoutSeconds", "lightContext", "toolsAllow",
+                     "allowUnsafeExternalContent", "externalContentSource")
+AGENT_TURN_COLUMNS = ("payload_model", "payload_fallbacks_json", "payload_thinking", "payload_timeout_seconds",
+                      "payload_allow_unsafe_external_content", "payload_external_content_source_json",
+                      "payload_light_context", "payload_tools_allow_json", "payload_tools_allow_is_default")
+DELIVERY_COLUMN_PREFIXES = ("delivery_", "failure_delivery_")
+
+
+def job_to_main(job: dict) -> Tuple[dict, List[str]]:
+    """The job as OpenClaw's own edit to sessionTarget "main" leaves it (applyJobPatch,
+    src/cron/service/jobs.ts), and what the move drops, in words. An agentTurn payload becomes a
+    systemEvent with its message; channel delivery is only for isolated-type jobs, so it goes (a webhook
+    stays; a failureDestination with nothing concrete is kept under mode "none"). failureAlert stays."""
+    new = deep(job)
+    dropped: List[str] = []
+    payload = new.get("payload") if isinstance(new.get("payload"), dict) else {}
+    if payload.get("kind") == "agentTurn":
+        for field in AGENT_TURN_FIELDS:
+            if payload.get(field) not in (None, [], {}):
+                dropped.append(f"its {'model override' if field == 'model' else field} ({_short(payload[field])})")
+        new["payload"] = {"kind": "systemEvent", "text": payload.get("message", "")}
+    new["sessionTarget"] = "main"
+    delivery = new.get("delivery")
+    if isinstance(delivery, dict) and delivery.get("mode") != "webhook":
+        dest = delivery.get("failureDestination")
+        concrete = isinstance(dest, dict) and any(dest.get(k) for k in ("channel", "to", "accountId", "mode"))
+        where = "/".join(str(delivery[k]) for k in ("channel", "to") if delivery.get(k))
+        if delivery.get("mode") not in (None, "none") or where:
+            dropped.append(f"its delivery ({delivery.get('mode', 'announce')}{' to ' + where if where else ''})")
+        if concrete:
+            dropped.append("its failure destination")
+        if isinstance(dest, dict) and not concrete:
+            new["delivery"] = {"mode": "none", "failureDestination": dest}
+        else:
+            del new["delivery"]
+    return new, dropped
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _where(key: Tuple[Optional[str], str]) -> Tuple[str, tuple]:
+    store_key, job_id = key
+    return (("store_key = ? AND " if store_key is not None else "") + "job_id = ?",
+            ((store_key,) if store_key is not None else ()) + (job_id,))
+
+
 def plan_move_cron(root: Path, job_ids: Optional[List[str]] = None) -> Plan:
-    """Isolated cron jobs whose model runs on Anthropic through the embedded runner -> main session."""
+    """Isolated cron jobs whose model runs on Anthropic through the embedded runner -> main session,
+    as OpenClaw's own edit path moves them; only the default agent's jobs may run in main."""
     plan = Plan("move-isolated-cron-to-main", root)
     cfg = load_config(root)
     cron = load_cron(root, cfg)
     if cron is None:
         return plan
-    targets = [j for j in isolated_anthropic_jobs(root, cfg) if not job_ids or str(j.get("id")) in job_ids]
+    default = default_agent_id(cfg)
+    targets = []
+    for key, job in isolated_anthropic_jobs(root, cfg):
+        if job_ids and str(job.get("id")) not in job_ids:
+            continue
+        if job.get("agentId") and job["agentId"] != default:
+            plan.notes.append(f"cron job {job.get('name') or job.get('id')} belongs to agent {job['agentId']}, and OpenClaw "
+                              f"runs only the default agent's ({default}) jobs in main: left as it is; give that "
+                              'agent\'s model agentRuntime.id = "claude-cli" instead')
+            continue
+        targets.append((key, job))
     if not targets:
         return plan
-
-    def to_main(job: dict) -> dict:
-        new = deep(job)
-        payload = new.get("payload") if isinstance(new.get("payload"), dict) else {}
-        new["sessionTarget"] = "main"
-        if payload.get("kind") == "agentTurn":
-            new["payload"] = {"kind": "systemEvent", "text": payload.get("message", "")}
-        return new
+    moved = [(key, job) + job_to_main(job) for key, job in targets]
+    for _, job, _, dropped in moved:
+        if dropped:
+            plan.notes.append(f"moving cron job {job.get('name') or job.get('id')} drops {', '.join(dropped)}: "
+                              "a main job runs with the main session's model and replies there")
 
     if cron.layout == "json":
-        doc = plan.doc(cron.ref, cron.doc)
-        for i, job in enumerate(doc["jobs"]):
-            if any(job.get("id") == t.get("id") for t in targets):
-                doc["jobs"][i] = to_main(job)
-                plan.describe(cron.ref, f"cron job {job.get('name') or job.get('id')}: isolated -> main (systemEvent)")
-    else:
-        before = {str(t.get("id")): t for t in targets}
-        after = {k: to_main(v) for k, v in before.items()}
-        rows = {k: cron.rows[k] for k in before}
+        doc = plan.doc(cron.ref, cron.doc, decisive=True)
+        for _, job, new, dropped in moved:
+            i = next(i for i, j in enumerate(doc["jobs"]) if j.get("id") == job.get("id"))
+            doc["jobs"][i] = new
+            plan.describe(cron.ref, f"cron job {job.get('name') or job.get('id')}: {job.get('sessionTarget')} -> main (systemEvent)"
+                          + (f"; drops {', '.join(dropped)}" if dropped else ""))
+        return plan
 
-        def run(con: sqlite3.Connection) -> None:
-            for job_id, (store_key, row_id) in rows.items():
-                cur = con.execute("SELECT job_json FROM cron_jobs WHERE job_id = ?" + (" AND store_key = ?" if store_key is not None else ""),
-                                  (row_id,) + ((store_key,) if store_key is not None else ())).fetchone()
-                if cur is None or json.loads(cur[0]) != before[job_id]:
-                    raise StateError(f"{cron.ref.path}: cron job {job_id} changed while clawkb was reading it; run again")
-                new = after[job_id]
-                con.execute(
-                    "UPDATE cron_jobs SET job_json = ?, session_target = 'main', payload_kind = ?, payload_message = ?, "
-                    "payload_model = NULL, updated_at = ? WHERE job_id = ?" + (" AND store_key = ?" if store_key is not None else ""),
-                    (json.dumps(new, ensure_ascii=False), new["payload"].get("kind"), new["payload"].get("text"),
-                     now_ms(), row_id) + ((store_key,) if store_key is not None else ()))
+    columns = set(cron.columns)
+    cleared = [c for c in cron.columns if c in AGENT_TURN_COLUMNS or c.startswith(DELIVERY_COLUMN_PREFIXES)]
 
-        plan.sql(cron.ref, before, after, f"{len(after)} cron job(s): isolated -> main (systemEvent)", run,
-                 [("cron_jobs", {**({"store_key": sk} if sk is not None else {}), "job_id": rid}) for sk, rid in rows.values()])
+    def run(con: sqlite3.Connection) -> None:
+        for key, job, new, _ in moved:
+            where, args = _where(key)
+            cur = con.execute(f"SELECT * FROM cron_jobs WHERE {where}", args)
+            names = [c[0] for c in cur.description]
+            row = cur.fetchone()
+            if row is None or _row_job(dict(zip(names, row))) != job:
+                raise StateError(f"{cron.ref.path}: cron job {key[1]} changed while clawkb was reading it; "
+                                 "nothing was changed; run again")
+            sets = {"job_json": json.dumps(new, ensure_ascii=False), "payload_kind": new["payload"]["kind"]}
+            if cron.typed:  # OpenClaw rebuilds the job from these columns: every agent-turn one goes
+                sets.update({"session_target": "main", "payload_message": new["payload"].get("text")})
+                sets.update({c: None for c in cleared})
+                if isinstance(new.get("delivery"), dict):
+                    sets["delivery_mode"] = new["delivery"].get("mode")
+            if "updated_at" in columns:
+                sets["updated_at"] = now_ms()
+            sets = {c: v for c, v in sets.items() if c in columns}
+            con.execute("UPDATE cron_jobs SET " + ", ".join(f'"{c}" = ?' for c in sets) + f" WHERE {where}",
+                        tuple(sets.values()) + args)
+
+    before = {f"{k[0]}/{k[1]}" if k[0] is not None else k[1]: j for k, j, _, _ in moved}
+    after = {f"{k[0]}/{k[1]}" if k[0] is not None else k[1]: n for k, _, n, _ in moved}
+    dropped_any = sorted({d.split(" (")[0] for _, _, _, ds in moved for d in ds})
+    plan.sql(cron.ref, before, after, f"{len(moved)} cron job(s): "
+             + ", ".join(sorted({str(j.get("sessionTarget")) for _, j, _, _ in moved})) + " -> main (systemEvent)"
+             + (f"; drops {', '.join(dropped_any)}" if dropped_any else ""), run,
+             [("cron_jobs", {**({"store_key": k[0]} if k[0] is not None else {}), "job_id": k[1]}) for k, _, _, _ in moved])
     plan.notes.append("main jobs run in the agent's main session (its Claude CLI runtime); the alternative is "
                       'agents.defaults.models["anthropic/<model>"].agentRuntime.id = "claude-cli"')
     return plan
 
 
-def stale_profiles(root: Path, agent: Optional[str] = None) -> List[dict]:
+def stale_profiles(root: Path, agent: Optional[str] = None, stores: Optional[List[AuthStore]] = None) -> List[dict]:
     """Profiles whose credential is dead, next to a usable profile of the same provider."""
     at = now_ms()
     found = []
-    for store in load_auth_stores(root, agent):
+    for store in (stores if stores is not None else load_auth_stores(root, agent)):
         by_provider: Dict[str, List[str]] = {}
         for pid, prof in store.profiles.items():
             if isinstance(prof, dict):
@@ -333,12 +415,18 @@ def plan_split_proxy(root: Path) -> Plan:
 
 # --------------------------------------------------------------------------- checks (doctor)
 
-def findings(root: Path) -> List[Dict[str, Any]]:
-    """Conditions behind the seed signatures, found in the local state (read-only)."""
+def findings(root: Path, problems: Optional[List[str]] = None, notes: Optional[List[str]] = None) -> List[Dict[str, Any]]:
+    """Conditions behind the seed signatures, found in the local state (read-only). A part that cannot
+    be read (one agent's malformed store, one cron row) is said in `problems` and the rest still checked."""
     at = now_ms()
     out: List[Dict[str, Any]] = []
-    stores = load_auth_stores(root)
-    cfg = load_config(root)
+    problems = [] if problems is None else problems
+    stores = load_auth_stores(root, problems=problems, notes=notes)
+    try:
+        cfg = load_config(root)
+    except StateError as exc:
+        problems.append(str(exc))
+        cfg = Config(root / "openclaw.json.unreadable")
     for store in stores:
         for pid, stats in sorted(store.usage.items()):
             if isinstance(stats, dict) and _billing_locked(stats, at):
@@ -355,18 +443,23 @@ def findings(root: Path) -> List[Dict[str, Any]]:
                     out.append(_finding("provider-wide-402-proxy", 0.7, store,
                                         f"{pid} is the only profile of aggregator provider {prov} and is disabled for billing: "
                                         "every model behind it is skipped", {"provider": prov, "profile": pid}, root))
-    for s in stale_profiles(root):
+    for s in stale_profiles(root, stores=stores):
         item = _finding("stale-oauth-profile-poisons-provider", 0.75, s["store"],
                         f"{s['profile']}: {s['problem']}, next to usable {', '.join(s['healthy'])} of {s['provider']}",
                         {"provider": s["provider"], "stale_profile": s["profile"], "healthy_profile": s["healthy"][0]}, root)
         item["fix_args"] = [["--profile", s["profile"]]]  # the repair removes exactly the profile reported
         out.append(item)
-    for job in isolated_anthropic_jobs(root, cfg):
+    try:
+        jobs = isolated_anthropic_jobs(root, cfg, problems)
+    except StateError as exc:
+        problems.append(str(exc))
+        jobs = []
+    for _, job in jobs:
         out.append({"id": "isolated-cron-extra-usage", "confidence": 0.6,
                     "evidence": [{"line": 0, "file": "cron", "text": f"cron job {job.get('name') or job.get('id')}: "
-                                  f"sessionTarget isolated, model {_job_model(job, cfg)} runs in the embedded runner "
-                                  "(direct HTTP: billed to Extra Usage on Claude subscriptions)"}],
-                    "captures": {"job": [str(job.get("id"))]}})
+                                  f"sessionTarget {job.get('sessionTarget')}, model {_job_model(job, cfg)} runs in the "
+                                  "embedded runner (direct HTTP: billed to Extra Usage on Claude subscriptions)"}],
+                    "captures": {"job": [str(job.get("id"))]}, "fix_args": [["--job", str(job.get("id"))]]})
     return _merge(out)
 
 
@@ -445,6 +538,7 @@ def run(repairs: List[str], args: argparse.Namespace, out=sys.stdout, note: Opti
                 print(f"Upstream fix: OpenClaw {fixed_in} ({what}); upgrade"
                       + (f" from {version}" if version else "") + ". Clearing the lockout it left:", file=out)
         any_change = False
+        applied: List[str] = []  # "<repair> (backup <dir>)" of the steps already written
         for repair in repairs:
             plan = build_plan(repair, root, args)
             if plan.empty and not plan.manual:
@@ -460,7 +554,13 @@ def run(repairs: List[str], args: argparse.Namespace, out=sys.stdout, note: Opti
             for n in plan.notes:
                 print(f"  note: {n}", file=out)
             if args.apply and not plan.empty:
-                dest = apply(plan, force=args.force)
+                try:
+                    dest = apply(plan, force=args.force)
+                except StateError as exc:
+                    if applied:  # an earlier step stays done: say so, and where its backup is
+                        raise StateError(f"{repair} failed: {exc}. Already applied and kept: {'; '.join(applied)}") from None
+                    raise
+                applied.append(f"{repair} (backup {dest})")
                 print(f"  done; backup: {dest} (undo: --restore {dest})", file=out)
         if not any_change:
             print("nothing to do: the state is already as the fix leaves it", file=out)

@@ -265,7 +265,7 @@ def apply_sqlite(ch: Change) -> List[Optional[str]]:
                 if json.dumps(current, sort_keys=True) != json.dumps(ch.before, sort_keys=True):
                     raise StateError(f"{ch.ref.path}: {ch.ref.table} changed while clawkb was reading it; run again")
                 con.execute(
-                    f'UPDATE "{ch.ref.table}" SET "{ch.ref.json_col}" = ?, updated_at = ? WHERE "{ch.ref.key_col}" = ?',
+                    f'UPDATE "{ch.ref.table}" SET "{ch.ref.json_col}" = ?, "{ch.ref.updated_col}" = ? WHERE "{ch.ref.key_col}" = ?',
                     (json.dumps(ch.after, ensure_ascii=False), int(time.time() * 1000), ch.ref.key))
             digests = [row_digest(con, table, key) for table, key in ch.rows]
             con.execute("COMMIT")
