@@ -402,12 +402,18 @@ def test_naming_a_working_profile_for_removal_is_refused(tmp_path):
     ("oauth", {"expires": -1}, True),                                # expired, nothing to renew it with
     ("api_key", {"key": "sk-ant-oat01-" + "x" * 40}, True),          # a setup token where an API key goes
     ("api_key", {"key": "sk-ant-api03-" + "x" * 40}, False),
+    ("api_key", {}, True),                                           # OpenClaw: missing_credential
+    ("token", {"token": "t"}, False),                                # a token without expiry does not expire
+    ("oauth", {"refresh": "r"}, False),
 ])
 def test_what_counts_as_a_dead_credential(kind, fields, dead):
     from kb.remedies.repairs import credential_problem
 
     at = int(time.time() * 1000)
-    prof = {"type": kind, "provider": "anthropic", **{k: (at - 1000 if v == -1 else v) for k, v in fields.items()}}
+    prof = {"type": kind, "provider": "anthropic", **({"token": "t", "access": "a"} if kind != "api_key" else {}),
+            **{k: (at - 1000 if v == -1 else v) for k, v in fields.items()}}
+    if kind == "oauth" and "access" in prof and fields.get("expires") is None and "refresh" in fields:
+        prof.pop("access")
     assert (credential_problem("anthropic:x", prof, {}, at) is not None) is dead
     locked = {"disabledReason": "billing", "disabledUntil": at + 3_600_000}
     assert (credential_problem("anthropic:x", prof, locked, at) is not None) is dead  # a lockout changes nothing
@@ -772,3 +778,18 @@ def test_a_two_step_repair_whose_second_step_fails_says_what_the_first_changed(t
     assert "clear-billing-lockout failed" in message and "Already applied and kept: move-isolated-cron-to-main (backup " in message
     assert "nothing was changed" not in message.split("Already applied")[1]
     assert json.loads((state / "cron/jobs.json").read_text())["jobs"][0]["sessionTarget"] == "main"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root: clawkb run as root on a user's state dir")
+@pytest.mark.parametrize("layout", ["split", "statedb"])
+def test_run_as_root_everything_clawkb_creates_belongs_to_the_state_dirs_owner(tmp_path, layout):
+    state = build(tmp_path / "s", layout)
+    user = (54321, 54322)
+    for p in [state, *state.rglob("*")]:
+        os.chown(p, *user, follow_symlinks=False)
+    for sig in ("stale-billing-disabled-until", "stale-oauth-profile-poisons-provider", "isolated-cron-extra-usage"):
+        p = clawkb("fix", sig, "--state-dir", state, "--apply")
+        assert p.returncode == 0, p.stderr
+    owners = {str(p.relative_to(state)): (p.lstat().st_uid, p.lstat().st_gid) for p in [state, *state.rglob("*")]}
+    assert {o for o in owners.values()} == {user}, {k: v for k, v in owners.items() if v != user}
+    assert any(".clawkb-backups" in k for k in owners)

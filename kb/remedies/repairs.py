@@ -61,7 +61,16 @@ def credential_problem(pid: str, profile: dict, stats: dict, at: int) -> Optiona
     setup token (`sk-ant-oat…`) stored as an API key, which Anthropic's API refuses (invalid x-api-key)."""
     kind = profile.get("type")
     exp = profile.get("expires")
-    expired = isinstance(exp, (int, float)) and not isinstance(exp, bool) and 0 < exp < at
+    expired = isinstance(exp, (int, float)) and not isinstance(exp, bool) and 0 < exp <= at
+    # OpenClaw's own verdicts first (evaluateStoredCredentialEligibility, credential-state.ts): a
+    # credential that is missing, or a token past its expiry; an OAuth login is usable while it has
+    # a refresh token, however old its access token.
+    if kind == "api_key" and not (profile.get("key") or profile.get("keyRef")):
+        return "no API key stored (missing_credential)"
+    if kind == "token" and not (profile.get("token") or profile.get("tokenRef")):
+        return "no token stored (missing_credential)"
+    if kind == "oauth" and not (profile.get("access") or profile.get("refresh") or profile.get("oauthRef")):
+        return "no OAuth tokens stored (missing_credential)"
     if kind == "token" and expired:
         return f"setup token expired {fmt_ms(exp)}"
     if kind == "oauth" and expired and not profile.get("refresh"):

@@ -46,6 +46,15 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _start_time(pid: int) -> Optional[int]:
+    """Field 22 of /proc/<pid>/stat (Linux), as OpenClaw records it; None where it cannot be read."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return int(stat[stat.rindex(")") + 2:].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def lock_path_for(path: Path) -> Path:
     """The lock OpenClaw takes for a file: `<realpath of its directory>/<name>.lock`."""
     return Path(os.path.realpath(path.parent)) / (path.name + ".lock")
@@ -62,7 +71,9 @@ class FileLock:
         self.held = False
 
     def _holder(self) -> Tuple[Optional[int], bool]:
-        """(pid of the holder if it says, whether the lock is stale by OpenClaw's rules)."""
+        """(pid of the holder if it says, whether the lock is stale). The strictest of OpenClaw's rules:
+        a lock naming a live process is never stale (2026.5.28 on; the process's start time, when recorded,
+        must still match), one naming a dead process is; one naming none is stale past 30 s."""
         try:
             st = self.lock.lstat()
         except FileNotFoundError:
@@ -74,17 +85,21 @@ class FileLock:
             payload = json.loads(self.lock.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             payload = None
-        pid = payload.get("pid") if isinstance(payload, dict) else None
-        if isinstance(pid, int) and not _pid_alive(pid):
-            return pid, True
-        created = payload.get("createdAt") if isinstance(payload, dict) else None
+        payload = payload if isinstance(payload, dict) else {}
+        pid = payload.get("pid")
+        if isinstance(pid, int) and not isinstance(pid, bool) and pid > 0:
+            started = payload.get("starttime")
+            if not _pid_alive(pid) or (isinstance(started, int) and _start_time(pid) not in (None, started)):
+                return pid, True
+            return pid, False
+        created = payload.get("createdAt")
         if isinstance(created, str):
             try:
                 at = _dt.datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp() * 1000
             except ValueError:
-                return pid, True
-            return pid, time.time() * 1000 - at > AUTH_LOCK_STALE_MS
-        return (pid if isinstance(pid, int) else None), age_ms > AUTH_LOCK_STALE_MS
+                return None, age_ms > AUTH_LOCK_STALE_MS
+            return None, time.time() * 1000 - at > AUTH_LOCK_STALE_MS
+        return None, age_ms > AUTH_LOCK_STALE_MS
 
     def __enter__(self) -> "FileLock":
         deadline = time.monotonic() + self.wait_s
@@ -112,7 +127,11 @@ class FileLock:
                                  "nothing was changed") from None
             try:
                 stamp = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-                os.write(fd, json.dumps({"pid": os.getpid(), "createdAt": stamp}, indent=2).encode("utf-8"))
+                payload: Dict[str, Any] = {"pid": os.getpid(), "createdAt": stamp}
+                started = _start_time(os.getpid())
+                if started is not None:
+                    payload["starttime"] = started
+                os.write(fd, (json.dumps(payload, indent=2) + "\n").encode("utf-8"))
                 if self.owner:
                     _chown(fd, self.owner)
             finally:
