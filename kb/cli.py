@@ -331,7 +331,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         rec = {"id": sig.id, "title": sig.title, "summary": sig.summary, "confidence": f["confidence"],
                "severity": sig.severity, "category": sig.category, "url": sig.url, "evidence": f["evidence"],
                "evidence_total": len(f["evidence"]), "captures": f["captures"], "upstream_status": sig.versions["status"],
-               "fix_command": "", "fix_commands": _fix_commands(sig.id, root, f.get("fix_args") or [[]])}
+               "fix_command": "", "fix_commands": f.get("openclaw_commands", []) + _fix_commands(sig.id, root, f.get("fix_args") or [[]])}
         rec["fix_command"] = rec["fix_commands"][0]
         if version:
             from matcher import verdict

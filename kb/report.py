@@ -10,8 +10,12 @@ import re
 from typing import Any, Optional
 
 from matcher import Diagnosis, VersionVerdict
+from matcher.versions import VersionError, parse_version
 
 from .knowledge import KnowledgeBase, Signature
+from .remedies.openclaw_cli import CLEAR_COOLDOWN_SINCE, clear_cooldown_command
+
+LOCKOUT_REPAIRS = ("clear-billing-lockout", "clear-cooldowns", "clear-format-cooldown")
 
 _SAFE_VALUE = re.compile(r"[^\w.:/@+-]")
 COLLECT_NEXT = [
@@ -85,7 +89,7 @@ def diagnosis_record(diag: Diagnosis, kb: KnowledgeBase, *, detail: bool = True)
         }
     if detail:
         rec["explanation"] = fill(sig, sig.explanation, values)
-        rec["fix"] = [
+        rec["fix"] = own_command_first(sig, diag.verdict, values) + [
             {
                 "title": fill(sig, step["title"], values),
                 **({"body": fill(sig, step["body"], values)} if step.get("body") else {}),
@@ -94,3 +98,19 @@ def diagnosis_record(diag: Diagnosis, kb: KnowledgeBase, *, detail: bool = True)
             for step in sig.fix
         ]
     return rec
+
+
+def own_command_first(sig: Signature, v: Optional[VersionVerdict], values: dict[str, str]) -> list[dict[str, Any]]:
+    """Where the user's OpenClaw has its own command to clear a profile's lockout, the step that uses it,
+    with the profile id the log names (else a placeholder to fill in)."""
+    if v is None or not any(step.get("remediation") in LOCKOUT_REPAIRS for step in sig.fix):
+        return []
+    try:
+        if parse_version(v.version) < parse_version(CLEAR_COOLDOWN_SINCE):
+            return []
+    except VersionError:
+        return []
+    profile = values.get("profile") or values.get("stale_profile") or "<profile-id>"
+    return [{"title": "Clear the lockout with OpenClaw's own command",
+             "body": f"OpenClaw {v.version} has `models auth clear-cooldown`; use it rather than editing its state.",
+             "commands": [clear_cooldown_command(profile)]}]

@@ -793,3 +793,39 @@ def test_run_as_root_everything_clawkb_creates_belongs_to_the_state_dirs_owner(t
     owners = {str(p.relative_to(state)): (p.lstat().st_uid, p.lstat().st_gid) for p in [state, *state.rglob("*")]}
     assert {o for o in owners.values()} == {user}, {k: v for k, v in owners.items() if v != user}
     assert any(".clawkb-backups" in k for k in owners)
+
+
+def test_where_openclaw_has_its_own_clear_cooldown_command_it_is_recommended_first(tmp_path):
+    """The command's first version is one fact (kb/remedies/openclaw_cli.py); before it, the file repair
+    and `models auth login --provider` stay the advice."""
+    from kb.remedies.openclaw_cli import CLEAR_COOLDOWN_SINCE
+
+    old = build(tmp_path / "old", "split")
+    new = build(tmp_path / "new", "split")
+    cfg = json.loads((new / "openclaw.json").read_text())
+    cfg["meta"]["lastTouchedVersion"] = CLEAR_COOLDOWN_SINCE
+    (new / "openclaw.json").write_text(json.dumps(cfg, indent=2))
+    lock_new = next(d for d in doctor(new)[1]["diagnoses"] if d["id"] == "stale-billing-disabled-until")
+    lock_old = next(d for d in doctor(old)[1]["diagnoses"] if d["id"] == "stale-billing-disabled-until")
+    assert lock_new["fix_command"] == "openclaw models auth clear-cooldown anthropic:default"
+    assert "openclaw models auth clear-cooldown litellm:default" in lock_new["fix_commands"]
+    assert lock_old["fix_command"].startswith("clawkb fix stale-billing-disabled-until")
+    assert "clear-cooldown" not in " ".join(lock_old["fix_commands"])
+    p = clawkb("fix", "stale-billing-disabled-until", "--state-dir", new)
+    assert "own command, to prefer: openclaw models auth clear-cooldown anthropic:default" in p.stdout
+    assert "clear-cooldown" not in clawkb("fix", "stale-billing-disabled-until", "--state-dir", old).stdout
+
+
+def test_match_recommends_clear_cooldown_only_for_versions_that_have_it(tmp_path):
+    from kb.remedies.openclaw_cli import CLEAR_COOLDOWN_SINCE
+
+    log = (ROOT / "examples/gateway-billing-lockout.log").read_text(encoding="utf-8")
+    steps = {}
+    for v in ("2026.9.6", CLEAR_COOLDOWN_SINCE):
+        f = tmp_path / f"{v}.log"
+        f.write_text(log.replace("2026.4.12", v), encoding="utf-8")
+        rec = json.loads(clawkb("match", "--format", "json", "--detail", f).stdout)
+        diag = next(d for d in rec["diagnoses"] if d["id"] == "stale-billing-disabled-until")
+        steps[v] = [c for step in diag["fix"] for c in step.get("commands", [])]
+    assert not any("clear-cooldown" in c for c in steps["2026.9.6"])
+    assert steps[CLEAR_COOLDOWN_SINCE][0].startswith("openclaw models auth clear-cooldown ")

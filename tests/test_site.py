@@ -150,15 +150,17 @@ def test_a_signature_page_renders_with_steps_and_a_working_copy_button(browser, 
     assert page.inner_text("h1").strip().rstrip("¶").strip() == sig.title
     fix = page.locator("h2#fix + ol > li")
     assert fix.count() == len(sig.fix)
-    page.locator("details summary", has_text="openclaw-clear-billing-lockout.py").first.click()
-    script_block = page.locator("div.highlight", has=page.locator("span.filename", has_text="openclaw-clear-billing-lockout.py"))
-    assert script_block.count() == 1
-    script_block.hover()
-    script_block.locator("button[data-md-type=copy], button.md-clipboard").first.click()
+    block = page.locator("h2#fix + ol div.highlight").first  # a command block, with its copy button
+    block.hover()
+    block.locator("button[data-md-type=copy], button.md-clipboard").first.click()
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied.startswith("#!/usr/bin/env python3") and "def script_main" in copied
+    shown = block.locator("code").first.inner_text()
+    assert copied.strip() and copied.strip() == shown.strip()  # the button copies exactly the command shown
     download = page.locator("a.md-button[download]")
-    assert download.first.get_attribute("href").endswith("openclaw-clear-billing-lockout.py")
+    href = download.first.get_attribute("href")
+    assert href.endswith("openclaw-clear-billing-lockout.py")
+    script = page.evaluate("async (u) => (await fetch(u)).text()", href)  # the script itself, not a copy in the page
+    assert script.startswith("#!/usr/bin/env python3") and "def script_main" in script
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.locator("h2#fix").scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / f"{sig.id}.png"))

@@ -18,6 +18,7 @@ from kb.remedies.openclaw_state import load_auth_stores, load_config, load_cron,
 from kb.remedies.openclaw_state import _row_job, default_agent_id, render_plan, state_dir, version_at_least  # bundle: inline
 from kb.remedies.backups import RestoreConflict, apply, restore, sweep  # bundle: inline
 from kb.remedies.arguments import add_arguments  # bundle: inline
+from kb.remedies.openclaw_cli import CLEAR_COOLDOWN_SINCE, LOGIN_CLEARS_LOCKOUTS_SINCE, clear_cooldown_command  # bundle: inline
 
 AGGREGATOR = re.compile(r"litellm|proxy|one-?api|new-?api|aggregat|gateway|router|-cloud\b", re.I)
 
@@ -95,6 +96,7 @@ def plan_clear_lockout(root: Path, agent: Optional[str] = None, profile: Optiona
     plan = Plan(fix, root)
     at = now_ms()
     cleared_providers: set = set()
+    cleared_profiles: List[Tuple[str, str]] = []
     for store in load_auth_stores(root, agent):
         for pid, stats in sorted(store.usage.items()):
             if not isinstance(stats, dict) or (profile and pid != profile):
@@ -123,11 +125,15 @@ def plan_clear_lockout(root: Path, agent: Optional[str] = None, profile: Optiona
                         s["errorCount"] = max(0, s["errorCount"] - n)
             plan.describe(store.state_ref, f"{store.agent}: {pid}: clear {', '.join(cleared)}")
             cleared_providers.add(provider_of(pid, store.profiles.get(pid)))
-    if cleared_providers:
-        if version_at_least(detect_version(root), "2026.3.13") is not False:
-            for p in sorted(cleared_providers):
-                plan.notes.append(f"the supported way, on OpenClaw 2026.3.13 and later: "
-                                  f"openclaw models auth login --provider {p} (clears every lockout of {p})")
+            cleared_profiles.append((store.agent, pid))
+    version = detect_version(root) if cleared_providers else None
+    if cleared_profiles and version_at_least(version, CLEAR_COOLDOWN_SINCE):
+        for agent_name, pid in cleared_profiles:
+            plan.notes.append(f"OpenClaw {version}'s own command, to prefer: {clear_cooldown_command(pid, agent_name)}")
+    elif cleared_providers and version_at_least(version, LOGIN_CLEARS_LOCKOUTS_SINCE) is not False:
+        for p in sorted(cleared_providers):
+            plan.notes.append(f"the supported way, on OpenClaw {LOGIN_CLEARS_LOCKOUTS_SINCE} and later: "
+                              f"openclaw models auth login --provider {p} (clears every lockout of {p})")
     return plan
 
 
@@ -431,6 +437,7 @@ def findings(root: Path, problems: Optional[List[str]] = None, notes: Optional[L
     out: List[Dict[str, Any]] = []
     problems = [] if problems is None else problems
     stores = load_auth_stores(root, problems=problems, notes=notes)
+    version = detect_version(root)
     try:
         cfg = load_config(root)
     except StateError as exc:
@@ -441,10 +448,13 @@ def findings(root: Path, problems: Optional[List[str]] = None, notes: Optional[L
             if isinstance(stats, dict) and _billing_locked(stats, at):
                 since = stats.get("lastFailureAt")
                 left = stats["disabledUntil"] - at
-                out.append(_finding("stale-billing-disabled-until", 0.8, store,
-                                    f"usageStats[{pid}]: disabledReason billing, disabledUntil {fmt_ms(stats['disabledUntil'])} "
-                                    f"({fmt_duration(left)} from now)" + (f", since {fmt_ms(since)}" if since else ""),
-                                    {"provider": provider_of(pid, store.profiles.get(pid)), "profile": pid}, root))
+                lockout = _finding("stale-billing-disabled-until", 0.8, store,
+                                   f"usageStats[{pid}]: disabledReason billing, disabledUntil {fmt_ms(stats['disabledUntil'])} "
+                                   f"({fmt_duration(left)} from now)" + (f", since {fmt_ms(since)}" if since else ""),
+                                   {"provider": provider_of(pid, store.profiles.get(pid)), "profile": pid}, root)
+                if version_at_least(version, CLEAR_COOLDOWN_SINCE):  # OpenClaw's own command first
+                    lockout["openclaw_commands"] = [clear_cooldown_command(pid, store.agent)]
+                out.append(lockout)
                 providers = [provider_of(p, pr) for p, pr in store.profiles.items()]
                 prov = provider_of(pid, store.profiles.get(pid))
                 if (AGGREGATOR.search(prov) or AGGREGATOR.search(str(cfg.get("models", "providers", prov, "baseUrl", default="")))) \
@@ -487,6 +497,7 @@ def _merge(items: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
             continue
         m["evidence"].extend(it["evidence"])
         m["fix_args"] = m.get("fix_args", []) + [a for a in it.get("fix_args", []) if a not in m.get("fix_args", [])]
+        m["openclaw_commands"] = m.get("openclaw_commands", []) + it.get("openclaw_commands", [])
         m["confidence"] = max(m["confidence"], it["confidence"])
         for k, v in it["captures"].items():
             m["captures"].setdefault(k, [])
