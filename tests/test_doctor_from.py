@@ -295,3 +295,73 @@ def test_bad_input_is_refused_in_one_line(text, says):
     with pytest.raises(ReportError) as exc:
         parse(text, NOW, "in.json")
     assert says in str(exc.value) and "\n" not in str(exc.value)
+
+
+# --------------------------------------------------------------------------- the command line
+
+def clawkb(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "kb.cli", *map(str, args)], input=stdin, capture_output=True,
+                          cwd=ROOT, timeout=120, env=dict(os.environ, CLAWKB_ASSUME_GATEWAY=""))
+
+
+def live_status():
+    """A `models status --json` taken just now: a billing lockout and an expired token next to a key."""
+    import time
+
+    now = int(time.time() * 1000)
+    return pretty(models_status([unusable("anthropic:manual", "disabled", "billing", 4 * H, now=now)],
+                                [health("anthropic:default", "api_key", "static"),
+                                 health("anthropic:manual", "token", "expired")]))
+
+
+def test_cli_text_prints_the_openclaw_commands_to_run_where_the_state_lives(tmp_path):
+    f = tmp_path / "status.json"
+    f.write_text(live_status())
+    p = clawkb("doctor", "--from", f)
+    out = p.stdout.decode()
+    assert p.returncode == 0, p.stderr
+    assert "repair (stale-billing-disabled-until): openclaw models auth login --provider anthropic\n" in out + "\n"
+    assert ("repair (stale-oauth-profile-poisons-provider): "
+            "openclaw models auth login --provider anthropic --profile-id anthropic:manual") in out
+    assert "clawkb fix" not in out and "--state-dir" not in out
+
+
+def test_cli_json_from_stdin():
+    p = clawkb("doctor", "--from", "-", "--format", "json", stdin=live_status().encode())
+    assert p.returncode == 0, p.stderr
+    rec = json.loads(p.stdout)
+    assert rec["input"] == "-" and rec["from"] == MODELS_STATUS and rec["openclaw_version"] is None
+    assert [d["id"] for d in rec["diagnoses"]] == ["stale-billing-disabled-until", "stale-oauth-profile-poisons-provider"]
+    lock = rec["diagnoses"][0]
+    assert lock["evidence"][0]["file"] == "stdin" and lock["evidence"][0]["line"] > 1
+    assert lock["fix_command"] == "openclaw models auth login --provider anthropic"
+    assert lock["captures"]["profile"] == ["anthropic:manual"] and lock["title"] and lock["url"]
+
+
+def test_cli_healthy_output_exits_1():
+    p = clawkb("doctor", "--from", "-", stdin=pretty(models_status([], [health("a:b", "api_key", "static")])).encode())
+    assert p.returncode == 1 and b"healthy" in p.stdout and MODELS_STATUS.encode() in p.stdout
+
+
+def test_cli_doctor_output_notes_go_to_stderr():
+    p = clawkb("doctor", "--from", "-", "--format", "json", stdin=doctor([]).encode())
+    assert p.returncode == 1 and json.loads(p.stdout)["diagnoses"] == []
+    assert p.stderr.decode().startswith("clawkb: note: no core/doctor/auth-profiles check")
+
+
+@pytest.mark.parametrize("data", [b"", b"not json\n", b"[1, 2]", b'{"hello": "world"}', b"\xff\xfe{\x00", b'{"a":'])
+def test_cli_bad_input_exits_2_with_one_line(data):
+    p = clawkb("doctor", "--from", "-", stdin=data)
+    err = p.stderr.decode()
+    assert p.returncode == 2 and p.stdout == b""
+    assert err.startswith("clawkb: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_cli_missing_file_exits_2(tmp_path):
+    p = clawkb("doctor", "--from", tmp_path / "nope.json")
+    assert p.returncode == 2 and p.stderr.decode().startswith("clawkb: cannot read")
+
+
+def test_cli_from_and_state_dir_are_exclusive(tmp_path):
+    p = clawkb("doctor", "--from", "-", "--state-dir", tmp_path)
+    assert p.returncode == 2 and b"not allowed with" in p.stderr
