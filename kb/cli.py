@@ -309,11 +309,14 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    """Read-only: the conditions behind known failures, found in the local OpenClaw state."""
+    """Read-only: the conditions behind known failures, found in the local OpenClaw state, or with
+    --from in what OpenClaw reports about it."""
     from .remedies.openclaw_state import StateError, detect_version, state_dir
     from .remedies.repairs import findings
 
     kb = _kb(args)
+    if args.from_file is not None:
+        return _doctor_from(args, kb)
     problems: list = []
     notes: list = []
     try:
@@ -325,13 +328,58 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     for problem in problems:  # one unreadable part does not hide the others
         print(f"clawkb: not checked: {problem}", file=sys.stderr)
+    for note in notes:
+        print(f"clawkb: note: {note}", file=sys.stderr)
+    healthy = (f"{root}: no known failure condition in the parts that could be read" if problems
+               else f"{root}: healthy: no known failure condition in the local state")
+    code = _doctor_report(args, kb, found, str(root), version,
+                          lambda f: f.get("openclaw_commands", []) + _fix_commands(f["id"], root, f.get("fix_args") or [[]]),
+                          healthy, {"unreadable": problems, "notes": notes})
+    return EXIT_ERROR if code == EXIT_NONE and problems else code
+
+
+def _doctor_from(args: argparse.Namespace, kb: Any) -> int:
+    """`doctor --from FILE`: the same findings from what OpenClaw reports where its state lives; the
+    repairs are the OpenClaw commands to run there."""
+    from .remedies.openclaw_state import now_ms
+    from .remedies.reported import ReportError, parse
+
+    name = args.from_file
+    try:
+        if name == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(name, "rb") as fh:
+                data = fh.read()
+    except OSError as exc:
+        print(f"clawkb: cannot read {name}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    label = "stdin" if name == "-" else name
+    try:
+        report = parse(data.decode("utf-8-sig"), now_ms(), name)
+    except UnicodeDecodeError:
+        print(f"clawkb: {label} is not UTF-8 text: expected JSON from openclaw", file=sys.stderr)
+        return EXIT_ERROR
+    except ReportError as exc:
+        print(f"clawkb: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    for note in report.notes:
+        print(f"clawkb: note: {note}", file=sys.stderr)
+    return _doctor_report(args, kb, report.findings, name, None, lambda f: f["commands"],
+                          f"{label}: healthy: no known failure condition in this `{report.kind}` output",
+                          {"from": report.kind})
+
+
+
+def _doctor_report(args: argparse.Namespace, kb: Any, found: list, name: str, version: Optional[str],
+                   commands: Any, healthy: str, extra: Optional[dict] = None) -> int:
     diags = []
     for f in found:
         sig = kb.get(f["id"])
         rec = {"id": sig.id, "title": sig.title, "summary": sig.summary, "confidence": f["confidence"],
                "severity": sig.severity, "category": sig.category, "url": sig.url, "evidence": f["evidence"],
                "evidence_total": len(f["evidence"]), "captures": f["captures"], "upstream_status": sig.versions["status"],
-               "fix_command": "", "fix_commands": f.get("openclaw_commands", []) + _fix_commands(sig.id, root, f.get("fix_args") or [[]])}
+               "fix_command": "", "fix_commands": commands(f)}
         rec["fix_command"] = rec["fix_commands"][0]
         if version:
             from matcher import verdict
@@ -345,8 +393,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
                 rec["version"] = {"openclaw": version, "status": v.status, "fixed_in": v.fixed_in,
                                   "message": verdict_message(v, sig)}
         diags.append(rec)
-    result = {"input": str(root), "openclaw_version": version, "diagnoses": diags, "unreadable": problems,
-              "notes": notes}
+    result = {"input": name, "openclaw_version": version, "diagnoses": diags, **(extra or {})}
     if args.format == "json":
         output.write(sys.stdout, output.json_line(result))
     elif args.format == "markdown":
@@ -354,18 +401,14 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     else:
         style = output.Style(sys.stdout)
         if not diags:
-            output.write(sys.stdout, f"{root}: " + ("no known failure condition in the parts that could be read"
-                                                    if problems else "healthy: no known failure condition in the local state")
-                         + (f" (OpenClaw {version})" if version else ""))
+            output.write(sys.stdout, healthy + (f" (OpenClaw {version})" if version else ""))
         else:
             text = output.text_report(result, style)
             for d in diags:
                 for command in d["fix_commands"]:
                     text += f"\n   repair ({d['id']}): {command}"
             output.write(sys.stdout, text)
-    for note in notes:
-        print(f"clawkb: note: {note}", file=sys.stderr)
-    return EXIT_FOUND if diags else (EXIT_ERROR if problems else EXIT_NONE)
+    return EXIT_FOUND if diags else EXIT_NONE
 
 
 def _fix_commands(sig_id: str, root: Any, extra: list) -> list:
@@ -525,7 +568,13 @@ def _add_knowledge(sub) -> None:
 
 def _add_state(sub) -> None:
     d = sub.add_parser("doctor", help="find known failure conditions in the local OpenClaw state (read-only)")
-    d.add_argument("--state-dir", metavar="DIR", help="default: $OPENCLAW_STATE_DIR or ~/.openclaw")
+    where = d.add_mutually_exclusive_group()
+    where.add_argument("--state-dir", metavar="DIR", help="default: $OPENCLAW_STATE_DIR or ~/.openclaw")
+    where.add_argument("--from", dest="from_file", metavar="FILE",
+                       help="read what OpenClaw reports instead of its state dir (Docker, a remote box): the output of "
+                            "`openclaw models status --json`, `openclaw doctor [--lint] --json` or "
+                            "`openclaw models auth list --json` saved to FILE, or - for stdin; the repairs shown are "
+                            "the openclaw commands to run where the state lives")
     d.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     d.set_defaults(func=cmd_doctor)
     from .remedies.arguments import add_arguments
