@@ -287,3 +287,18 @@ def test_clawkb_assume_gateway_is_the_only_override(monkeypatch, state):
     monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "pid 1 (test)")
     assert gateway_running(state) == "pid 1 (test)"
 
+
+@linux_only
+def test_apply_refuses_while_a_gateway_holds_the_lock(tmp_path, env, sleeper):
+    from state_trees import build, snapshot
+
+    root = build(tmp_path / "s", "split")
+    p = sleeper()
+    lock = new_lock(root, {"pid": p.pid, "startTime": start_time(p.pid)})
+    before = snapshot(root)
+    e = {k: v for k, v in os.environ.items() if k != "CLAWKB_ASSUME_GATEWAY"}
+    e.update(env)
+    r = subprocess.run([sys.executable, "-m", "kb.cli", "fix", "stale-billing-disabled-until", "--state-dir", str(root),
+                        "--apply"], capture_output=True, text=True, env=e, cwd=ROOT)
+    assert r.returncode == 2 and f"gateway is running (pid {p.pid} holds {lock})" in r.stderr
+    assert snapshot(root) == before

@@ -261,7 +261,8 @@ def test_unknown_layout_is_refused(tmp_path):
 def test_a_running_gateway_is_detected_and_respected(tmp_path):
     state = build(tmp_path / "s", "split")
     before = snapshot(state)
-    gw = subprocess.Popen(["bash", "-c", "exec -a openclaw-gateway sleep 30"])
+    # a gateway of this state dir (one of another, such as the developer's own ~/.openclaw, does not count)
+    gw = subprocess.Popen(["bash", "-c", "exec -a openclaw-gateway sleep 30"], env=dict(os.environ, OPENCLAW_STATE_DIR=str(state)))
     try:
         time.sleep(0.3)
         e = dict(os.environ)

@@ -420,49 +420,6 @@ def render_plan(plan: Plan) -> str:
 
 # --------------------------------------------------------------------------- safety: gateway, backup, writes
 
-def gateway_running(root: Optional[Path] = None) -> Optional[str]:
-    """A short description of a running OpenClaw gateway process, or None."""
-    override = os.environ.get("CLAWKB_ASSUME_GATEWAY")
-    if override is not None:
-        return override or None
-    proc = Path("/proc")
-    if proc.is_dir():
-        me = os.getpid()
-        for p in proc.iterdir():
-            if not p.name.isdigit() or int(p.name) == me:
-                continue
-            try:
-                argv = (p / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            words = [a.decode("utf-8", "replace") for a in argv if a]
-            if _is_gateway(words):
-                return f"pid {p.name}: {' '.join(words)[:120]}"
-        return None
-    try:  # macOS and other systems without /proc
-        import subprocess
-        out = subprocess.run(["ps", "-axo", "pid=,command="], capture_output=True, text=True, timeout=5).stdout
-    except (OSError, ValueError):
-        return None
-    for line in out.splitlines():
-        pid, _, cmd = line.strip().partition(" ")
-        if pid.isdigit() and int(pid) != os.getpid() and _is_gateway(cmd.split()):
-            return f"pid {pid}: {cmd[:120]}"
-    return None
-
-
-def _is_gateway(words: List[str]) -> bool:
-    if not words:
-        return False
-    joined = " ".join(words).lower()
-    if "clawkb" in joined:
-        return False
-    if os.path.basename(words[0]).lower() in ("openclaw-gateway", "clawdbot-gateway"):
-        return True
-    # `openclaw gateway ...` or `node .../openclaw/dist/index.js gateway --port 18789`
-    return "openclaw" in joined and "gateway" in (w.lower() for w in words[1:])
-
-
 def deep(data: Any) -> Any:
     return copy.deepcopy(data)
 
