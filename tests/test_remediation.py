@@ -274,7 +274,8 @@ def test_unknown_layout_is_refused(tmp_path):
 def test_a_running_gateway_is_detected_and_respected(tmp_path):
     state = build(tmp_path / "s", "split")
     before = snapshot(state)
-    gw = subprocess.Popen(["bash", "-c", "exec -a openclaw-gateway sleep 30"])
+    # a gateway of this state dir (one of another, such as the developer's own ~/.openclaw, does not count)
+    gw = subprocess.Popen(["bash", "-c", "exec -a openclaw-gateway sleep 30"], env=dict(os.environ, OPENCLAW_STATE_DIR=str(state)))
     try:
         time.sleep(0.3)
         e = dict(os.environ)
@@ -829,3 +830,24 @@ def test_match_recommends_clear_cooldown_only_for_versions_that_have_it(tmp_path
         steps[v] = [c for step in diag["fix"] for c in step.get("commands", [])]
     assert not any("clear-cooldown" in c for c in steps["2026.9.6"])
     assert steps[CLEAR_COOLDOWN_SINCE][0].startswith("openclaw models auth clear-cooldown ")
+
+
+def test_the_bundled_modules_share_no_top_level_name():
+    """The standalone scripts concatenate these modules into one namespace: a name defined twice would
+    silently replace the other (as gateway.py's own config_path once did)."""
+    import ast
+
+    from kb.remedies.bundle import SOURCES
+
+    seen: dict = {}
+    clashes = []
+    for src in SOURCES:
+        for node in ast.parse(src.read_text()).body:
+            names = [node.name] if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else \
+                [t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)] + \
+                ([node.target.id] if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) else [])
+            for name in names:
+                if name in seen and seen[name] != src.name:
+                    clashes.append((name, seen[name], src.name))
+                seen.setdefault(name, src.name)
+    assert not clashes, clashes

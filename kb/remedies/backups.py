@@ -23,7 +23,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from kb.remedies.openclaw_state import BUSY_TIMEOUT_S, Change, Plan, StateError, gateway_running, json_diff  # bundle: inline
+from kb.remedies.gateway import gateway_running  # bundle: inline
+from kb.remedies.openclaw_state import BUSY_TIMEOUT_S, Change, Plan, StateError, json_diff  # bundle: inline
 from kb.remedies.openclaw_state import mask_secrets, read_json  # bundle: inline
 from kb.remedies.writes import FileLock, _chown, _owner_of, apply_sqlite, atomic_write_bytes, auth_lock_target  # bundle: inline
 from kb.remedies.writes import file_digest, fsync_dir, json_bytes, remove_stale_temp_files, row_digest  # bundle: inline

@@ -25,7 +25,7 @@ import os
 import re
 import sqlite3
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from matcher.redact import redact  # bundle: inline
 
@@ -38,44 +38,54 @@ class StateError(Exception):
 
 # --------------------------------------------------------------------------- locating
 
-def _env_path(name: str, home: Optional[Path] = None) -> Optional[Path]:
-    """An environment variable holding a path, as OpenClaw reads one: blank, "undefined" and "null"
-    are unset; a leading ~ is the home directory."""
-    value = (os.environ.get(name) or "").strip()
-    if not value or value in ("undefined", "null"):
+Env = Optional[Mapping[str, str]]
+
+
+def _env_value(name: str, env: Env = None) -> Optional[str]:
+    """An environment variable as OpenClaw reads one: blank, "undefined" and "null" are unset."""
+    value = ((os.environ if env is None else env).get(name) or "").strip()
+    return None if not value or value in ("undefined", "null") else value
+
+
+def _env_path(name: str, home: Optional[Path] = None, env: Env = None) -> Optional[Path]:
+    """An environment variable holding a path; a leading ~ is OpenClaw's home directory."""
+    value = _env_value(name, env)
+    if value is None:
         return None
     if value == "~" or value.startswith("~/"):
-        return (home or home_dir()) / value[2:]
+        return (home or home_dir(env)) / value[2:]
     return Path(value).expanduser()
 
 
-def home_dir() -> Path:
+def home_dir(env: Env = None) -> Path:
     """OPENCLAW_HOME, else HOME, else USERPROFILE, else the OS home (src/infra/home-dir.ts)."""
     for name in ("OPENCLAW_HOME", "HOME", "USERPROFILE"):
-        value = (os.environ.get(name) or "").strip()
-        if value and value not in ("undefined", "null"):
+        value = _env_value(name, env)
+        if value:
             return Path(os.path.expanduser(value))
     return Path.home()
 
 
-def state_dir(arg: Optional[str] = None) -> Path:
-    """--state-dir, else OPENCLAW_STATE_DIR, else ~/.openclaw if it exists, else the legacy ~/.clawdbot
-    if it exists (resolveStateDir, src/config/paths.ts)."""
-    if arg:
-        root = Path(arg).expanduser()
-    else:
-        home = home_dir()
-        root = _env_path("OPENCLAW_STATE_DIR", home) or next(
-            (home / n for n in (".openclaw", ".clawdbot") if (home / n).is_dir()), home / ".openclaw")
+def default_state_dir(env: Env = None) -> Path:
+    """OPENCLAW_STATE_DIR, else ~/.openclaw if it exists, else the legacy ~/.clawdbot if it exists, else
+    ~/.openclaw (resolveStateDir, src/config/paths.ts)."""
+    home = home_dir(env)
+    return _env_path("OPENCLAW_STATE_DIR", home, env) or next(
+        (home / n for n in (".openclaw", ".clawdbot") if (home / n).is_dir()), home / ".openclaw")
+
+
+def state_dir(arg: Optional[str] = None, env: Env = None) -> Path:
+    """--state-dir, else OpenClaw's own state dir; it must exist."""
+    root = Path(arg).expanduser() if arg else default_state_dir(env)
     if not root.is_dir():
         raise StateError(f"{root}: no OpenClaw state directory here (use --state-dir or OPENCLAW_STATE_DIR)")
     return root
 
 
-def config_path(root: Path) -> Path:
+def config_path(root: Path, env: Env = None) -> Path:
     """OPENCLAW_CONFIG_PATH, else the state dir's openclaw.json, else its legacy clawdbot.json
-    (resolveConfigPath, src/config/paths.ts)."""
-    explicit = _env_path("OPENCLAW_CONFIG_PATH")
+    (resolveConfigPath, src/config/paths.ts). Its string is also what names the gateway's lock."""
+    explicit = _env_path("OPENCLAW_CONFIG_PATH", env=env)
     if explicit:
         return explicit
     for name in ("openclaw.json", "clawdbot.json"):
@@ -626,49 +636,6 @@ def render_plan(plan: Plan) -> str:
 
 
 # --------------------------------------------------------------------------- safety: gateway, backup, writes
-
-def gateway_running(root: Optional[Path] = None) -> Optional[str]:
-    """A short description of a running OpenClaw gateway process, or None."""
-    override = os.environ.get("CLAWKB_ASSUME_GATEWAY")
-    if override is not None:
-        return override or None
-    proc = Path("/proc")
-    if proc.is_dir():
-        me = os.getpid()
-        for p in proc.iterdir():
-            if not p.name.isdigit() or int(p.name) == me:
-                continue
-            try:
-                argv = (p / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            words = [a.decode("utf-8", "replace") for a in argv if a]
-            if _is_gateway(words):
-                return f"pid {p.name}: {' '.join(words)[:120]}"
-        return None
-    try:  # macOS and other systems without /proc
-        import subprocess
-        out = subprocess.run(["ps", "-axo", "pid=,command="], capture_output=True, text=True, timeout=5).stdout
-    except (OSError, ValueError):
-        return None
-    for line in out.splitlines():
-        pid, _, cmd = line.strip().partition(" ")
-        if pid.isdigit() and int(pid) != os.getpid() and _is_gateway(cmd.split()):
-            return f"pid {pid}: {cmd[:120]}"
-    return None
-
-
-def _is_gateway(words: List[str]) -> bool:
-    if not words:
-        return False
-    joined = " ".join(words).lower()
-    if "clawkb" in joined:
-        return False
-    if os.path.basename(words[0]).lower() in ("openclaw-gateway", "clawdbot-gateway"):
-        return True
-    # `openclaw gateway ...` or `node .../openclaw/dist/index.js gateway --port 18789`
-    return "openclaw" in joined and "gateway" in (w.lower() for w in words[1:])
-
 
 def deep(data: Any) -> Any:
     return copy.deepcopy(data)
