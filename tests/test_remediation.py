@@ -851,3 +851,28 @@ def test_the_bundled_modules_share_no_top_level_name():
                     clashes.append((name, seen[name], src.name))
                 seen.setdefault(name, src.name)
     assert not clashes, clashes
+
+
+def test_a_backup_that_cannot_be_written_changes_nothing_and_says_so(tmp_path, monkeypatch):
+    from kb.remedies import backups
+    from kb.remedies.repairs import plan_clear_lockout
+
+    state = build(tmp_path / "s", "split")
+    before = snapshot(state)
+    monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
+    real = backups.shutil.copyfile
+
+    def disk_full(src, dst, **kw):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(backups.shutil, "copyfile", disk_full)
+    with pytest.raises(backups.StateError, match="could not write the backup .*No space left on device.*nothing was changed"):
+        backups.apply(plan_clear_lockout(state))
+    monkeypatch.setattr(backups.shutil, "copyfile", real)
+    assert snapshot(state) == before
+    assert not [p for p in (state / ".clawkb-backups").iterdir()]  # no half backup left either
+    (state / ".clawkb-backups").rmdir()  # where the backups go is not writable (as root, modes do not stop us:
+    (state / ".clawkb-backups").write_text("not a folder")  # a file in its place does)
+    p = clawkb("fix", "stale-billing-disabled-until", "--state-dir", state, "--apply")
+    assert p.returncode == 2 and "could not write the backup" in p.stderr and "nothing was changed" in p.stderr
+    assert "Traceback" not in p.stderr
