@@ -11,6 +11,8 @@ from typing import Any, Optional
 
 from matcher import Diagnosis, VersionVerdict
 
+from .similarity import Said
+
 from .knowledge import KnowledgeBase, Signature
 
 _SAFE_VALUE = re.compile(r"[^\w.:/@+-]")
@@ -94,3 +96,28 @@ def diagnosis_record(diag: Diagnosis, kb: KnowledgeBase, *, detail: bool = True)
             for step in sig.fix
         ]
     return rec
+
+
+def said_record(said: Said, kb: KnowledgeBase, *, detail: bool = True) -> dict[str, Any]:
+    """The record of one reported diagnosis, saying how it is known: `layer` `rules` (with its evidence)
+    or `similarity` (no evidence: its `similarity` score and the real reports it `resembles`)."""
+    if said.diagnosis is not None:
+        rec = diagnosis_record(said.diagnosis._replace(confidence=said.confidence), kb, detail=detail)
+        rec["layer"] = said.layer
+        return rec
+    assert said.resemblance is not None
+    rec = diagnosis_record(Diagnosis(id=said.id, confidence=said.confidence, evidence=(), evidence_total=0), kb,
+                           detail=detail)
+    rec["layer"] = "similarity"
+    rec["similarity"] = said.resemblance.score
+    rec["resembles"] = list(said.resemblance.resembles)
+    return rec
+
+
+_THREAD = re.compile(r"^https://github\.com/[\w.-]+/([\w.-]+)/(?:issues|pull|discussions)/(\d+)")
+
+
+def short_link(url: str) -> str:
+    """`https://github.com/openclaw/openclaw/issues/123` as `openclaw#123`; other links as they are."""
+    m = _THREAD.match(url)
+    return f"{m.group(1)}#{m.group(2)}" if m else url
