@@ -170,9 +170,45 @@ class _CombinedFit:
         return self.combine([f.predict(text) for f in self.fitted])
 
 
-def variants(index) -> list[Layer]:
-    """The layer variants scored. Add "similarity" and Combined("together", [rules, similarity]) here."""
-    return [RulesLayer(index)]
+class SimilarityLayer:
+    """The similarity layer (`kb.similarity`), its index and calibration fitted on the training cases:
+    the signatures' words plus the training reports are indexed, and the calibration tables are fitted
+    on the training reports' held-out resemblance (each against every other thread).
+
+    with_rules=False: the layer alone (every case is compared; its table fitted on all training cases);
+    with_rules=True: what `clawkb match` does (`kb.similarity.decide`): the calibrated rules first, the
+    similarity only where they do not decide, its table fitted on the training cases they do not decide;
+    with_similarity=False: the rules alone with their fitted calibration."""
+
+    def __init__(self, kb, name: str = "similarity", with_rules: bool = False, with_similarity: bool = True):
+        self.kb, self.name, self.with_rules, self.with_similarity = kb, name, with_rules, with_similarity
+
+    def fit(self, cases: Sequence[Case]) -> Fitted:
+        from kb.similarity import Report, fit
+
+        reports = [Report(c.text, c.labels, c.thread) for c in cases]
+        index, tables = fit(self.kb.signatures, reports, self.kb.index(),
+                            population="undecided" if self.with_rules else "all")
+        return _SimilarityFit(self, index if self.with_similarity else None, tables)
+
+
+class _SimilarityFit:
+    def __init__(self, layer: SimilarityLayer, index, tables):
+        self.layer, self.index, self.tables = layer, index, tables
+
+    def predict(self, text: str) -> list[Prediction]:
+        from kb.similarity import decide
+        from matcher import normalise
+
+        said = decide(normalise(text), self.layer.kb.index(), self.tables, self.index, use_rules=self.layer.with_rules)
+        return [(s.id, s.confidence, s.layer) for s in said]
+
+
+def variants(kb) -> list[Layer]:
+    """The layer variants scored: the rules as they stand, the rules calibrated, the similarity layer
+    alone, and both together as `clawkb match` joins them."""
+    return [RulesLayer(kb.index()), SimilarityLayer(kb, "rules-calibrated", with_rules=True, with_similarity=False),
+            SimilarityLayer(kb, "similarity"), SimilarityLayer(kb, "together", with_rules=True)]
 
 
 # --------------------------------------------------------------------------- cross-validation
@@ -344,7 +380,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     cases = load_cases(files, kb.ids)
     folds = grouped_folds(cases, a.folds, a.seed)
     watch = {label for c in cases if not c.is_none for label in c.labels}
-    results = [evaluate(layer, folds, watch) for layer in variants(kb.index())]
+    results = [evaluate(layer, folds, watch) for layer in variants(kb)]
     why_not = plot(results, a.png)
     if a.json:
         summary = {"folds": a.folds, "seed": a.seed, "corpus": [str(p) for p in files], "cases": len(cases),

@@ -141,7 +141,7 @@ def test_the_script_runs_and_prints_without_matplotlib(tmp_path, capsys, monkeyp
     assert main(["--corpus", str(corpus), "--folds", "3", "--png", str(tmp_path / "r.png"), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["png"] is None and summary["cases"] == 18 and sum(summary["fold_sizes"]) == 18
-    assert [r["layer"] for r in summary["layers"]] == ["rules"]
+    assert [r["layer"] for r in summary["layers"]] == ["rules", "rules-calibrated", "similarity", "together"]
     assert main(["--corpus", str(corpus), "--folds", "3", "--png", str(tmp_path / "r.png")]) == 0
     assert "reliability diagram not written" in capsys.readouterr().out
 
