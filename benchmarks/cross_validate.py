@@ -8,10 +8,11 @@ Every case of the corpus files, combined, is put in one of --folds folds so that
 source thread (its `source` without the `#comment-...` fragment) share a fold: a thread's excerpts
 resemble one another, so a component fitted on one of them must not be tested on another. Each
 layer variant is fitted on the other folds and predicts the held-out one; every case is scored
-exactly once, by a layer that never saw its thread. Today nothing is fitted from the corpus (the
-rules layer ignores its training cases), so the figures equal a plain scoring of the whole corpus;
-a similarity index, a confidence calibrator or a learnt threshold plugs in as another `Layer`, and
-`Combined` joins layers ("rules + similarity") through a combination function.
+exactly once, by a layer that never saw its thread. The rules layer learns nothing (its figures equal a
+plain scoring of the corpus); `SimilarityLayer` fits the similarity index and the calibration tables
+(`kb.similarity.fit`, as the shipped build does) on the training folds only, and is scored alone
+("similarity"), as calibrated rules ("rules-calibrated") and as `clawkb match` joins them ("together").
+`Combined` joins other layers through a combination function.
 
 Labels are those of ../shared/eval/score run with --family-ids set to every signature id: a `none`
 case whose `family` is a signature id is a case of that signature. The metrics are the scorer's:
