@@ -10,7 +10,8 @@ from matcher import InputError, decode_bytes, diagnose, normalise
 
 from . import output
 from .knowledge import SITE_URL, KnowledgeBase, SourceError, default_dir
-from .report import diagnosis_record
+from .report import said_record
+from .similarity import decide, load_calibration, load_index
 
 # Only what `clawkb match` needs is imported here: YAML, JSON Schema and Jinja2 are imported by the
 # commands that use them (validate, test, show, site), so a pasted log is diagnosed about as fast
@@ -205,11 +206,14 @@ def cmd_match(args: argparse.Namespace) -> int:
         # one scoring pass at the lower of the two thresholds: reported diagnoses, or the closest ones
         scored = diagnose(doc, index, min_confidence=min(CLOSEST_MIN, args.min_confidence),
                           max_evidence=args.max_evidence)
-        diags = [d for d in scored if d.confidence >= args.min_confidence]
+        # the rules' confidences calibrated; when they decide nothing, the similarity layer (loaded
+        # only then) may diagnose by resemblance to the signatures' words and to real reports
+        said = decide(doc, index, load_calibration(), load_index, min_confidence=args.min_confidence, rules=scored)
+        diags = said
         result: dict[str, Any] = {
             "input": name,
             "openclaw_version": doc.openclaw_version,
-            "diagnoses": [diagnosis_record(d, kb, detail=args.format != "json" or args.detail) for d in diags],
+            "diagnoses": [said_record(s, kb, detail=args.format != "json" or args.detail) for s in said],
         }
         if not diags:
             near = [d for d in scored if d.confidence >= CLOSEST_MIN][:3]

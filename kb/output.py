@@ -5,7 +5,7 @@ import os
 import sys
 from typing import Any, TextIO
 
-from .report import COLLECT_NEXT
+from .report import COLLECT_NEXT, short_link
 
 
 class Style:
@@ -59,7 +59,11 @@ def text_report(result: dict[str, Any], style: Style) -> str:
         out.append(f"   confidence {d['confidence']:.2f} · {sev(d['severity'])} · {d['category']} · upstream: {d['upstream_status']}")
         if d.get("version", {}).get("message"):
             out.append(f"   {style.yellow(d['version']['message'])}")
-        out.append("   evidence:")
+        if d.get("layer") == "similarity":  # known by resemblance: there are no evidence lines to show
+            out.append(f"   resembles (similarity {d['similarity']:.2f}, no matching log line): "
+                       + (", ".join(short_link(u) for u in d["resembles"]) or "the signature's own description"))
+        else:
+            out.append("   evidence:")
         for e in d["evidence"]:
             out.append(f"     {style.dim(str(e['line']).rjust(5))}  {_clip(e['text'])}")
         more = d["evidence_total"] - len(d["evidence"])
@@ -115,13 +119,17 @@ def markdown_report(result: dict[str, Any]) -> str:
             out.append("")
             out.append(f"> {d['version']['message']}")
         out.append("")
-        out.append("Evidence:")
-        out.append("")
-        fence = "````"
-        out.append(fence + "text")
-        for e in d["evidence"]:
-            out.append(f"{e['line']:>5}: {_clip(e['text'], 300)}")
-        out.append(fence)
+        if d.get("layer") == "similarity":
+            links = ", ".join(f"[{short_link(u)}]({u})" for u in d["resembles"]) or "the failure's own description"
+            out.append(f"No matching log line: this resembles {links} (similarity {d['similarity']:.2f}).")
+        else:
+            out.append("Evidence:")
+            out.append("")
+            fence = "````"
+            out.append(fence + "text")
+            for e in d["evidence"]:
+                out.append(f"{e['line']:>5}: {_clip(e['text'], 300)}")
+            out.append(fence)
         if d.get("explanation"):
             out.append("")
             out.append(d["explanation"])

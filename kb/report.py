@@ -13,6 +13,7 @@ from matcher import Diagnosis, VersionVerdict
 from matcher.versions import VersionError, parse_version
 
 from .knowledge import KnowledgeBase, Signature
+from .similarity import Said
 from .remedies.openclaw_cli import CLEAR_COOLDOWN_SINCE, clear_cooldown_command
 
 LOCKOUT_REPAIRS = ("clear-billing-lockout", "clear-cooldowns", "clear-format-cooldown")
@@ -114,3 +115,28 @@ def own_command_first(sig: Signature, v: Optional[VersionVerdict], values: dict[
     return [{"title": "Clear the lockout with OpenClaw's own command",
              "body": f"OpenClaw {v.version} has `models auth clear-cooldown`; use it rather than editing its state.",
              "commands": [clear_cooldown_command(profile)]}]
+
+
+def said_record(said: Said, kb: KnowledgeBase, *, detail: bool = True) -> dict[str, Any]:
+    """The record of one reported diagnosis, saying how it is known: `layer` `rules` (with its evidence)
+    or `similarity` (no evidence: its `similarity` score and the real reports it `resembles`)."""
+    if said.diagnosis is not None:
+        rec = diagnosis_record(said.diagnosis._replace(confidence=said.confidence), kb, detail=detail)
+        rec["layer"] = said.layer
+        return rec
+    assert said.resemblance is not None
+    rec = diagnosis_record(Diagnosis(id=said.id, confidence=said.confidence, evidence=(), evidence_total=0), kb,
+                           detail=detail)
+    rec["layer"] = "similarity"
+    rec["similarity"] = said.resemblance.score
+    rec["resembles"] = list(said.resemblance.resembles)
+    return rec
+
+
+_THREAD = re.compile(r"^https://github\.com/[\w.-]+/([\w.-]+)/(?:issues|pull|discussions)/(\d+)")
+
+
+def short_link(url: str) -> str:
+    """`https://github.com/openclaw/openclaw/issues/123` as `openclaw#123`; other links as they are."""
+    m = _THREAD.match(url)
+    return f"{m.group(1)}#{m.group(2)}" if m else url

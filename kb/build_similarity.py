@@ -1,0 +1,94 @@
+"""Build what the similarity layer ships, from the signatures and the corpus (issue 14, items 3-5).
+
+    python -m kb.build_similarity                      # writes kb/data/similarity.json and calibration.json
+    python -m kb.build_similarity --check              # exit 1 when the shipped files are not current
+    python -m kb.build_similarity --corpus A.jsonl ...  # other corpus files (default: ../shared/corpus/*)
+
+Deterministic: the same signatures and corpus give the same bytes (sorted vocabulary, rounded
+scores, the reports in file order). The shipped index holds tokens' BM25 scores, labels and source
+links, never a report's text. Threads listed in ../shared/eval/reserved-threads.txt are never used.
+Needs the build-time extras: bm25s and scikit-learn (`pip install 'clawkb[eval]'`).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Iterable, Optional, Sequence
+
+from .similarity import CALIBRATION_FILE, INDEX_FILE, Report, fit, to_json
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("CLAWKB_SHARED", ROOT.parent / "shared"))
+DEFAULT_CORPUS = tuple(SHARED / "corpus" / f for f in ("dev.jsonl", "train-billing-auth.jsonl", "train-other.jsonl"))
+RESERVED = SHARED / "eval" / "reserved-threads.txt"
+
+
+def thread_of(source: str) -> str:
+    """The thread a source names: a comment of a thread (`...#comment-x`) is the thread."""
+    return source.split("#", 1)[0].rstrip("/")
+
+
+def reserved_threads(path: Path = RESERVED) -> set[str]:
+    try:
+        return {thread_of(line.strip()) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    except OSError:
+        return set()
+
+
+def load_reports(paths: Iterable[Path], family_ids: Iterable[str]) -> list[Report]:
+    """The corpus cases as reports: a `none` case whose family is a signature id is a case of it;
+    reserved threads are left out."""
+    fam, reserved = set(family_ids), reserved_threads()
+    out = []
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                d = json.loads(line)
+                labels = tuple(d["labels"])
+                if labels == ("none",) and d.get("family") in fam:
+                    labels = (d["family"],)
+                thread = thread_of(d.get("source") or d["id"])
+                if thread not in reserved:
+                    out.append(Report(d["text"], labels, thread))
+    return out
+
+
+def render(kb, reports: Sequence[Report]) -> tuple[str, str]:
+    """The two shipped files' contents (index, calibration) for these signatures and reports."""
+    index, tables = fit(kb.signatures, reports, kb.index())
+    idx = json.dumps(to_json(index), sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+    lines = [f'{{"format":1,"built_from":{{"signatures":{len(kb.signatures)},"reports":{len(reports)}}},"tables":{{']
+    lines += [f" {json.dumps(k)}:{json.dumps([list(p) for p in v])}," for k, v in sorted(tables.items())]
+    lines[-1] = lines[-1].rstrip(",")
+    cal = "\n".join(lines) + "\n}}\n"  # one table a line: a rebuild's diff shows which layer moved
+    return idx, cal
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", type=Path, action="append")
+    ap.add_argument("--check", action="store_true", help="compare with the shipped files instead of writing them")
+    a = ap.parse_args(argv)
+    from .signatures import load_kb
+
+    kb = load_kb()
+    reports = load_reports(a.corpus or DEFAULT_CORPUS, kb.ids)
+    files = dict(zip((INDEX_FILE, CALIBRATION_FILE), render(kb, reports)))
+    stale = [p for p, text in files.items() if not os.path.exists(p) or Path(p).read_text(encoding="utf-8") != text]
+    if a.check:
+        for p in stale:
+            print(f"{p}: not current (python -m kb.build_similarity)", file=sys.stderr)
+        return 1 if stale else 0
+    for p, text in files.items():
+        Path(p).write_text(text, encoding="utf-8")
+        print(f"{p}: {len(text.encode())} bytes{'' if p in stale else ' (unchanged)'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

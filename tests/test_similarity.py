@@ -1,0 +1,96 @@
+"""The similarity layer, as a user meets it: a description in words is diagnosed by resemblance (and says
+so), a pasted log is still diagnosed by its rules (with evidence), the shipped index is what the build
+makes of the signatures and the corpus, and a paste the rules decide never loads the similarity library."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import SHARED
+from matcher import normalise
+from matcher.similarity import build, calibrate, resemble, tokens
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples" / "gateway-billing-lockout.log"
+PROSE = ("My Telegram bot stopped answering this morning. I restarted the gateway twice and it still does not "
+         "reply; it looks like another instance is polling the same bot token at the same time, maybe my old "
+         "VPS still runs the gateway with that token.\n")
+
+
+def match_json(path: Path) -> dict:
+    p = subprocess.run([sys.executable, "-m", "kb.cli", "match", "--format", "json", str(path)],
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert p.returncode in (0, 1), p.stderr
+    return json.loads(p.stdout)
+
+
+def test_a_description_in_words_is_diagnosed_by_resemblance(tmp_path):
+    issue = tmp_path / "issue.md"
+    issue.write_text(PROSE, encoding="utf-8")
+    (d, *_rest) = match_json(issue)["diagnoses"]
+    assert d["id"] == "telegram-409-getupdates-conflict"
+    assert d["layer"] == "similarity" and d["evidence"] == []  # no log line matched: none is shown
+    assert 0 < d["similarity"] <= 1 and d["confidence"] >= 0.5
+    assert d["resembles"] and all(u.startswith("https://github.com/openclaw/openclaw/") for u in d["resembles"])
+
+    text = subprocess.run([sys.executable, "-m", "kb.cli", "match", str(issue)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120).stdout
+    assert "resembles" in text and "evidence:" not in text and "openclaw#" in text
+
+
+def test_a_pasted_log_is_still_diagnosed_by_its_rules_with_evidence():
+    rec = match_json(SAMPLE)
+    assert rec["diagnoses"] and all(d["layer"] == "rules" and d["evidence"] for d in rec["diagnoses"])
+    assert not any("resembles" in d for d in rec["diagnoses"])
+
+
+def test_nothing_diagnosed_still_names_the_closest(tmp_path):
+    empty = tmp_path / "healthy.log"
+    empty.write_text((ROOT / "examples" / "healthy-gateway.log").read_text(encoding="utf-8"), encoding="utf-8")
+    rec = match_json(empty)
+    assert rec["diagnoses"] == [] and "closest" in rec
+
+
+def test_the_paste_path_does_not_import_the_similarity_library_when_the_rules_decide(tmp_path):
+    probe = ("import sys; from kb.cli import main; code = main(['match', sys.argv[1]])\n"
+             "import json; print('\\nLOADED', json.dumps([sorted(m for m in ('bm25s', 'numpy', 'sklearn', 'scipy') "
+             "if m in sys.modules), code]))\n")
+    def loaded(path):
+        out = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, cwd=ROOT,
+                             timeout=120).stdout
+        return json.loads(out.rsplit("LOADED", 1)[1])
+    assert loaded(SAMPLE) == [[], 0]  # the rules decide: nothing else is imported
+    prose = tmp_path / "issue.md"
+    prose.write_text(PROSE, encoding="utf-8")
+    modules, code = loaded(prose)  # they do not: the similarity layer is loaded (and only then)
+    assert "bm25s" in modules and "sklearn" not in modules and code == 0
+
+
+def test_resemblance_and_calibration_on_a_tiny_index():
+    docs = [(tokens(normalise(t)), label, src) for t, label, src in [
+        ("the bot token is polled by two gateways: conflict", "two-pollers", None),
+        ("a second gateway polls the same bot token", "two-pollers", "https://github.com/openclaw/openclaw/issues/1"),
+        ("billing credits ran out and the provider was disabled", "billing", None),
+        ("the dashboard font is too small", "none", "https://github.com/openclaw/openclaw/issues/2")]]
+    index = build(docs)
+    got = resemble(tokens(normalise("two gateways poll one bot token")), index)
+    assert got.id == "two-pollers" and got.resembles == ("https://github.com/openclaw/openclaw/issues/1",)
+    assert got.score > 0.5  # nothing else comes close
+    assert resemble(tokens(normalise("zzz qqq")), index) is None  # no shared word: no resemblance
+    table = [(0.4, 0.0), (0.6, 0.5), (0.8, 1.0)]
+    assert [calibrate(table, x) for x in (0.1, 0.4, 0.5, 0.7, 0.9)] == pytest.approx([0.0, 0.0, 0.25, 0.75, 1.0])
+    assert calibrate([], 0.42) == 0.42
+
+
+@pytest.mark.skipif(not (SHARED / "corpus" / "dev.jsonl").exists(), reason="../shared/corpus not present")
+def test_the_shipped_index_and_calibration_are_current(kb):
+    from kb.build_similarity import DEFAULT_CORPUS, load_reports, render
+    from kb.similarity import CALIBRATION_FILE, INDEX_FILE
+
+    index, calibration = render(kb, load_reports(DEFAULT_CORPUS, kb.ids))
+    assert Path(CALIBRATION_FILE).read_text(encoding="utf-8") == calibration, "run: python -m kb.build_similarity"
+    assert Path(INDEX_FILE).read_text(encoding="utf-8") == index, "run: python -m kb.build_similarity"
+    shipped = json.loads(index)
+    assert "text" not in json.dumps(shipped["docs"][0]) and set(shipped["docs"][0]) == {"label", "source"}
