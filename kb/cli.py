@@ -11,7 +11,7 @@ from matcher import InputError, decode_bytes, diagnose, normalise
 from . import output
 from .knowledge import SITE_URL, KnowledgeBase, SourceError, default_dir
 from .report import said_record
-from .similarity import decide, load_calibration, load_index
+from .similarity import decide, load_index
 
 # Only what `clawkb match` needs is imported here: YAML, JSON Schema and Jinja2 are imported by the
 # commands that use them (validate, test, show, site), so a pasted log is diagnosed about as fast
@@ -208,7 +208,7 @@ def cmd_match(args: argparse.Namespace) -> int:
                           max_evidence=args.max_evidence)
         # the rules' confidences calibrated; when they decide nothing, the similarity layer (loaded
         # only then) may diagnose by resemblance to the signatures' words and to real reports
-        said = decide(doc, index, load_calibration(), load_index, min_confidence=args.min_confidence, rules=scored)
+        said = decide(doc, index, kb.calibration, load_index, min_confidence=args.min_confidence, rules=scored)
         diags = said
         result: dict[str, Any] = {
             "input": name,

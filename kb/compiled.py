@@ -21,7 +21,7 @@ from typing import Optional
 
 from .knowledge import KnowledgeBase, default_dir
 
-FORMAT = 1  # bump when what is stored changes shape
+FORMAT = 2  # bump when what is stored changes shape (2: the calibration tables)
 
 
 def cache_dir() -> Optional[str]:
@@ -65,13 +65,16 @@ def load(directory: Optional[os.PathLike | str] = None) -> KnowledgeBase:
     """The knowledge base of a signature directory (default: the shipped one), with its rules compiled
     and its texts prepared: from the store when it is current, else built (validated) and stored.
     Raises `SourceError` as `load_kb` does."""
+    from .similarity import CALIBRATION_FILE, load_calibration
+
     root = os.fspath(directory) if directory is not None else default_dir()
     try:
         files = sorted(os.path.join(root, f) for f in os.listdir(root) if f.endswith(".yaml"))
     except OSError:
         files = []
     store = cache_dir()
-    key = _key(files) if store is not None and files else None
+    calibration = [CALIBRATION_FILE] if os.path.exists(CALIBRATION_FILE) else []
+    key = _key(files + calibration) if store is not None and files else None
     path = _store_path(store, root) if store is not None and key else None
     if path is not None and key is not None:
         kb = _read(path, key)
@@ -88,6 +91,7 @@ def load(directory: Optional[os.PathLike | str] = None) -> KnowledgeBase:
             except ValueError:
                 pass  # a broken template renders as an error note; `clawkb validate` names it
         sig.located = None  # only for pointing at lines of files being validated
+    kb.calibration = load_calibration()  # kept with the rules: a paste then reads no JSON for it
     if path is not None and key is not None:
         _write(path, key, kb)
     return kb

@@ -124,6 +124,7 @@ def _indicator(d: dict) -> Indicator:
 class KnowledgeBase:
     def __init__(self, signatures: list[Signature], directory: str):
         self.signatures, self.directory = signatures, directory
+        self.calibration: dict = {}  # layer -> fitted table (kb.similarity), set by kb.compiled.load
 
     def __repr__(self) -> str:
         return f"KnowledgeBase({len(self.signatures)} signatures from {self.directory!r})"

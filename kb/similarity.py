@@ -14,12 +14,14 @@ bm25s; applying needs no scikit-learn, and bm25s only when the rules do not deci
 """
 from __future__ import annotations
 
-import json
 import os
-from typing import Any, NamedTuple, Optional, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence
 
 from matcher import Diagnosis, Document, diagnose, normalise
-from matcher.similarity import Resemblance, SimilarityIndex, calibrate
+from matcher.calibration import calibrate
+
+if TYPE_CHECKING:  # the similarity layer itself is imported only when it runs
+    from matcher.similarity import Resemblance, SimilarityIndex
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 INDEX_FILE = os.path.join(DATA_DIR, "similarity.json")
@@ -82,7 +84,10 @@ _loaded: dict[str, Any] = {}
 
 
 def load_calibration() -> dict[str, Sequence]:
-    """The shipped calibration tables (empty when the file is missing: confidences stay raw)."""
+    """The shipped calibration tables (empty when the file is missing: confidences stay raw). `clawkb
+    match` takes them from the compiled knowledge base (kb.compiled), which keeps them."""
+    import json
+
     if "calibration" not in _loaded:
         try:
             with open(CALIBRATION_FILE, encoding="utf-8") as f:
@@ -94,6 +99,8 @@ def load_calibration() -> dict[str, Sequence]:
 
 def load_index() -> Optional[SimilarityIndex]:
     """The shipped similarity index, or None when it is missing or unreadable."""
+    import json
+
     if "index" not in _loaded:
         try:
             with open(INDEX_FILE, encoding="utf-8") as f:
@@ -110,6 +117,8 @@ def to_json(index: SimilarityIndex) -> dict[str, Any]:
 
 
 def from_json(obj: dict[str, Any]) -> SimilarityIndex:
+    from matcher.similarity import SimilarityIndex
+
     m = obj["matrix"]
     return SimilarityIndex(obj["vocab"], m["data"], m["indices"], m["indptr"], [d["label"] for d in obj["docs"]],
                            [d["source"] for d in obj["docs"]], obj["params"])

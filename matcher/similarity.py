@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple, Optional, Sequence
 
+from .calibration import calibrate  # noqa: F401  (part of this module's face)
 from .model import Document
 
 BM25_PARAMS = {"k1": 1.5, "b": 0.75, "method": "lucene"}
@@ -142,16 +143,3 @@ def resemble(words: Sequence[str], index: SimilarityIndex, exclude: Optional[Seq
     rival = max([r[0] for r in sigs[1:2]] + [r[0] for r in ranked if r[1] == "none"] + [0.0])
     near = tuple(index.sources[i] for s, i in hits if s > 0 and index.sources[i])[:RESEMBLES]
     return Resemblance(label, round(top / (top + rival), 4), near)
-
-
-def calibrate(table: Sequence[Sequence[float]], raw: float) -> float:
-    """The probability of being right at this raw score: linear between the table's points (sorted
-    by raw score), flat beyond its ends. An empty table leaves the score as it is."""
-    if not table:
-        return raw
-    if raw <= table[0][0]:
-        return table[0][1]
-    for (x0, y0), (x1, y1) in zip(table, table[1:]):
-        if raw <= x1:
-            return y0 if x1 == x0 else y0 + (y1 - y0) * (raw - x0) / (x1 - x0)
-    return table[-1][1]

@@ -74,10 +74,11 @@ def test_a_bad_signature_is_reported_not_stored(tmp_path, monkeypatch):
         compiled.load(sigs)
 
 
-def test_matching_from_the_store_imports_no_yaml_schema_or_template_engine(tmp_path):
+def test_matching_from_the_store_imports_no_yaml_schema_template_engine_json_or_similarity_layer(tmp_path):
     env = {**os.environ, "CLAWKB_CACHE_DIR": str(tmp_path / "cache")}
     code = ("import sys; from kb.cli import main; rc = main(['match', sys.argv[1]]); "
-            "print(sorted(m for m in ('yaml', 'jsonschema', 'jinja2', 'kb.signatures') if m in sys.modules))")
+            "print(sorted(m for m in ('yaml', 'jsonschema', 'jinja2', 'kb.signatures', 'json', 'matcher.similarity') "
+            "if m in sys.modules))")
     args = [sys.executable, "-c", code, str(ROOT / "examples" / "gateway-billing-lockout.log")]
     subprocess.run(args, env=env, check=True, capture_output=True)  # builds the store
     out = subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
