@@ -7,6 +7,7 @@ import sys
 from typing import Any, Iterator, Optional, Sequence
 
 from matcher import InputError, decode_bytes, diagnose, normalise
+from matcher.calibration import calibrate
 
 from . import output
 from .knowledge import SITE_URL, KnowledgeBase, SourceError, default_dir
@@ -208,7 +209,9 @@ def cmd_match(args: argparse.Namespace) -> int:
                           max_evidence=args.max_evidence)
         # the rules' confidences calibrated; when they decide nothing, the similarity layer (loaded
         # only then) may diagnose by resemblance to the signatures' words and to real reports
-        said = decide(doc, index, kb.calibration, load_index, min_confidence=args.min_confidence, rules=scored)
+        resembling: list = []
+        said = decide(doc, index, kb.calibration, load_index, min_confidence=args.min_confidence, rules=scored,
+                      near=resembling)
         diags = said
         result: dict[str, Any] = {
             "input": name,
@@ -217,8 +220,18 @@ def cmd_match(args: argparse.Namespace) -> int:
         }
         if not diags:
             near = [d for d in scored if d.confidence >= CLOSEST_MIN][:3]
-            result["closest"] = [{"id": d.id, "title": kb.get(d.id).title, "confidence": d.confidence,
-                                  "url": kb.get(d.id).url} for d in near]
+            rules_table = kb.calibration.get("rules", ())  # the same calibrated scale as what is reported
+            result["closest"] = [{"id": d.id, "title": kb.get(d.id).title,
+                                  "confidence": round(calibrate(rules_table, d.confidence), 4),
+                                  "url": kb.get(d.id).url, "layer": "rules"} for d in near]
+            for r in resembling:  # a resemblance too weak to report: named, with the reports it resembles
+                same = next((c for c in result["closest"] if c["id"] == r.id), None)
+                if same is not None:
+                    same["resembles"] = list(r.resemblance.resembles)
+                    continue
+                result["closest"].append({"id": r.id, "title": kb.get(r.id).title, "confidence": r.confidence,
+                                          "url": kb.get(r.id).url, "layer": "similarity",
+                                          "resembles": list(r.resemblance.resembles)})
         found |= bool(diags)
         if args.format == "json":
             output.write(sys.stdout, output.json_line(result))

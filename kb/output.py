@@ -90,7 +90,8 @@ def text_report(result: dict[str, Any], style: Style) -> str:
         if closest:
             out.append("   closest known failures (too little evidence to say):")
             for c in closest:
-                out.append(f"     - {c['id']} ({c['confidence']:.2f}): {c['title']}")
+                like = (" — resembles " + ", ".join(short_link(u) for u in c["resembles"])) if c.get("resembles") else ""
+                out.append(f"     - {c['id']} ({c['confidence']:.2f}): {c['title']}{like}")
         out.append("   to narrow it down, collect and paste:")
         for c in COLLECT_NEXT:
             out.append(f"     $ {c}")

@@ -52,10 +52,11 @@ class Said(NamedTuple):
 
 def decide(doc: Document, rules_index, calibration: dict[str, Sequence], similarity_index,
            min_confidence: float = THRESHOLD, rules: Optional[list[Diagnosis]] = None,
-           use_rules: bool = True, exclude=None) -> list[Said]:
+           use_rules: bool = True, exclude=None, near: Optional[list[Said]] = None) -> list[Said]:
     """What clawkb reports for a document. `similarity_index` is the index or a function returning it
     (called only when the rules do not decide); `rules`: the rule diagnoses already scored at
-    RULES_FLOOR or below. Confidences are calibrated when the table has the layer."""
+    RULES_FLOOR or below. Confidences are calibrated when the table has the layer. `near` receives the
+    resemblance found below the threshold (too weak to report, worth naming as the closest)."""
     said: list[Said] = []
     if use_rules:
         if rules is None:
@@ -77,7 +78,11 @@ def decide(doc: Document, rules_index, calibration: dict[str, Sequence], similar
     if r is None:
         return []
     conf = round(calibrate(calibration.get("similarity", ()), r.score), 4)
-    return [Said(r.id, conf, "similarity", resemblance=r)] if conf >= min_confidence else []
+    if conf >= min_confidence:
+        return [Said(r.id, conf, "similarity", resemblance=r)]
+    if near is not None:
+        near.append(Said(r.id, conf, "similarity", resemblance=r))
+    return []
 
 
 _loaded: dict[str, Any] = {}
@@ -172,4 +177,17 @@ def isotonic(points: Sequence[tuple[float, bool]], digits: int = 4) -> list[tupl
     xs = [float(x) for x, _ok in points]
     ys = [1.0 if ok else 0.0 for _x, ok in points]
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(xs, ys)
-    return [(round(float(x), digits), round(float(y), digits)) for x, y in zip(iso.X_thresholds_, iso.y_thresholds_)]
+    # Each block of the fit holds n points, k of them right: its level k/n becomes (k + 1) / (n + 2)
+    # (the rule of succession), so that 40 right out of 40 reads 0.98, not a certainty the reports
+    # cannot give, and a block of two is pulled towards one half. A running maximum keeps it monotone.
+    blocks: dict[float, list[int]] = {}
+    for fitted, ok in zip(iso.predict(xs), ys):
+        kn = blocks.setdefault(round(float(fitted), 9), [0, 0])
+        kn[0] += int(ok)
+        kn[1] += 1
+    table, top = [], 0.0
+    for x, y in zip(iso.X_thresholds_, iso.y_thresholds_):
+        k, n = blocks.get(round(float(y), 9), [y, 1])
+        top = max(top, (k + 1) / (n + 2))
+        table.append((round(float(x), digits), round(top, digits)))
+    return table

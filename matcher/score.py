@@ -329,9 +329,14 @@ def timestamp_of(text: str) -> Optional[str]:
 
 
 def rank(results: list[Diagnosis], index: Index) -> list[Diagnosis]:
-    """Best first; a root cause (a rule that `explains` another reported rule) before what it explains."""
-    results = sorted(results, key=lambda d: (-d.confidence, d.id))
+    """Best first; a root cause (a rule that `explains` another reported rule) before what it explains.
+    A diagnosis whose every evidence line is evidence of a root cause that explains it, at least as
+    confident, says nothing that cause does not: it is dropped (the cause's page names it)."""
     explains = {r.rule.id: set(r.rule.explains) for r in index.rules}
+    lines = {d.id: {e.line for e in d.evidence} for d in results}
+    results = sorted((d for d in results if not any(
+        d.id in explains.get(o.id, ()) and o.confidence >= d.confidence and lines[d.id] and lines[d.id] <= lines[o.id]
+        for o in results if o.id != d.id)), key=lambda d: (-d.confidence, d.id))
     ordered: list[Diagnosis] = []
     remaining = list(results)
     while remaining:

@@ -101,3 +101,16 @@ def test_a_literal_is_found_on_its_own_line_only():
     assert lookup.holding(["has billing"]) == [2]
     assert lookup.holding(["has\nbilling"]) == []  # never across the join between two lines
     assert lookup.holding(["billing", "nothing"]) == [1, 2]
+
+
+def test_a_consequence_with_no_evidence_of_its_own_is_left_to_its_root_cause():
+    """`cause` explains `effect`: where every line that shows `effect` already shows `cause`, only the
+    cause is reported; with a line of its own, `effect` is reported after it."""
+    index = compile_rules([
+        Rule(id="cause", indicators=(Indicator("a", "phrase", "upstream returned 402", 0.9),), explains=("effect",)),
+        Rule(id="effect", indicators=(Indicator("b", "phrase", "upstream returned 402", 0.6),
+                                      Indicator("c", "phrase", "still locked after the top-up", 0.6))),
+    ])
+    assert [d.id for d in diagnose(normalise("one upstream returned 402 Insufficient Balance"), index)] == ["cause"]
+    both = "one upstream returned 402 Insufficient Balance\nand it is still locked after the top-up"
+    assert [d.id for d in diagnose(normalise(both), index)] == ["cause", "effect"]
