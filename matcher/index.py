@@ -23,10 +23,17 @@ class LazyRegex:
     regexes never meet a line holding their anchor words in a short paste, so compiling them all on
     load would cost more than the whole match."""
 
-    __slots__ = ("pattern", "flags", "_rx")
+    __slots__ = ("pattern", "flags", "_rx", "_parts")
 
     def __init__(self, pattern: str, flags: int = 0):
-        self.pattern, self.flags, self._rx = pattern, flags, None
+        self.pattern, self.flags, self._rx, self._parts = pattern, flags, None, None
+
+    def parts(self) -> tuple["LazyRegex", ...]:
+        """Its top-level alternatives, each a regex of its own (split on first use, never stored)."""
+        parts = self._parts
+        if parts is None:
+            parts = self._parts = tuple(LazyRegex(b, self.flags) for b in top_level_branches(self.pattern))
+        return parts
 
     @property
     def compiled(self) -> re.Pattern[str]:
@@ -65,6 +72,10 @@ class CompiledIndicator(NamedTuple):
     # the same for a canonical line, for a regex: alternatives of groups of lower-case needles, one
     # of each group on the line (`holds`); checked before the regex, which is compiled on first use
     must: tuple = ()
+    # a regex whose top-level alternatives each have their entry in `must` (in order) is searched by
+    # alternative, only with the ones whose needles a line holds, so a paste compiles the few branches
+    # it can match rather than the whole alternation (`matches`, `LazyRegex.parts`)
+    split: bool = False
 
 
 class CompiledRule(NamedTuple):
@@ -100,18 +111,60 @@ def compile_indicator(ind: Indicator) -> CompiledIndicator:
         condition = indicator_condition(compiled)
     except NoPrefilterWords:
         return compiled  # the scanner reports it if it ever needs this indicator
-    return compiled._replace(condition=condition, must=_must(compiled, condition))
+    compiled = compiled._replace(condition=condition, must=_must(compiled, condition))
+    if compiled.regex is not None and len(compiled.must) > 1 and len(top_level_branches(ind.pattern)) == len(compiled.must):
+        compiled = compiled._replace(split=True)
+    return compiled
+
+
+def top_level_branches(pattern: str) -> list[str]:
+    """`pattern` split at its top-level `|` (outside groups, classes and escapes); a leading global flag
+    group such as `(?i)` is given to every branch. One element when there is no top-level `|`."""
+    flags = re.match(r"\(\?[aiLmsux]+\)", pattern)
+    head = flags.group(0) if flags else ""
+    body = pattern[len(head):]
+    parts, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(body):
+        c = body[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            if c == "]" and body[i - 1] != "[" and not (body[i - 1] == "^" and body[i - 2] == "["):
+                in_class = False
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(body[start:i])
+            start = i + 1
+        i += 1
+    parts.append(body[start:])
+    return [head + p for p in parts]
+
+
+def matches(ind: CompiledIndicator, text: str, canon: str) -> bool:
+    """Whether a regex indicator matches a line (`text` as given, `canon` its canonical form): the
+    whole regex, or only those of its branches whose needles the line holds."""
+    subject = text if ind.spec.case_sensitive else canon
+    if ind.split:
+        return any(holds((alt,), canon) and rx.search(subject) for rx, alt in zip(ind.regex.parts(), ind.must))
+    return (not ind.must or holds(ind.must, canon)) and ind.regex.search(subject) is not None
 
 
 def _must(ind: CompiledIndicator, condition: tuple) -> tuple:
-    """`condition` as plain lower-case needles, for a case-insensitive regex whose needles are ASCII
-    (the canonical line is `str.lower()`ed; the regex folds case, which agree on ASCII)."""
+    """`condition` as plain lower-case needles, for a case-insensitive regex whose needles are ASCII or
+    have no case at all (CJK): the canonical line is `str.lower()`ed and the regex folds case, which
+    agree there; a needle with case outside ASCII (where they may not) drops the check."""
     from .regex_safety import plain
 
     if ind.spec.kind != "regex" or ind.spec.case_sensitive:
         return ()
     must = tuple(tuple(tuple(sorted({plain(n).lower() for n in group})) for group in alt) for alt in condition)
-    if not all(n.isascii() for alt in must for group in alt for n in group):
+    if not all(n.isascii() or n.lower() == n.upper() for alt in must for group in alt for n in group):
         return ()
     return must
 

@@ -25,7 +25,7 @@ from typing import NamedTuple, Optional, Sequence
 
 from rapidfuzz import fuzz, process
 
-from .index import CompiledIndicator, CompiledRule, Index, holds
+from .index import CompiledIndicator, CompiledRule, Index, matches
 from .model import Diagnosis, Document, EvidenceHit, Line
 from .versions import verdict as version_verdict
 
@@ -101,12 +101,8 @@ def indicator_hits(ind: CompiledIndicator, lines: Sequence[Line], lookup: Option
     hits: list[_Hit] = []
     if spec.kind == "regex":
         assert ind.regex is not None
-        anchors, must = ind.anchors, ind.must
-        for pos in (lookup.holding(anchors) if anchors else range(len(lines))):
-            canon = lines[pos].canon
-            if must and not holds(must, canon):
-                continue
-            if ind.regex.search(lines[pos].text if spec.case_sensitive else canon):
+        for pos in (lookup.holding(ind.anchors) if ind.anchors else range(len(lines))):
+            if matches(ind, lines[pos].text, lines[pos].canon):
                 hits.append(_Hit(pos, 1.0))
         return hits
     if spec.kind == "literal":

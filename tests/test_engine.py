@@ -1,4 +1,7 @@
 """The matcher as a library: rules in, diagnoses out, no files involved."""
+import json
+
+from conftest import SHARED
 from matcher import Indicator, Rule, compile_rules, diagnose, normalise
 
 
@@ -114,3 +117,25 @@ def test_a_consequence_with_no_evidence_of_its_own_is_left_to_its_root_cause():
     assert [d.id for d in diagnose(normalise("one upstream returned 402 Insufficient Balance"), index)] == ["cause"]
     both = "one upstream returned 402 Insufficient Balance\nand it is still locked after the top-up"
     assert [d.id for d in diagnose(normalise(both), index)] == ["cause", "effect"]
+
+
+def test_a_regex_split_into_its_branches_matches_exactly_where_the_whole_regex_does(index, dev_cases):
+    """Big alternations are searched branch by branch, only the branches whose needles a line holds
+    (so a paste compiles few of them): on every example and corpus line, the same verdict as the
+    whole regex."""
+    from matcher.index import matches, top_level_branches
+    from kb.compiled import load
+
+    assert top_level_branches(r"(?i)a|b(c|d)|[|x]|e\|f") == ["(?i)a", "(?i)b(c|d)", "(?i)[|x]", r"(?i)e\|f"]
+    kb = load()
+    texts = [ex["text"] for s in kb.signatures for kind in ("positive", "negative")
+             for ex in (s.data.get("examples") or {}).get(kind, [])] + [c["text"] for c in dev_cases]
+    for train in sorted((SHARED / "corpus").glob("train-*.jsonl")):
+        texts += [json.loads(line)["text"] for line in train.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = [line for t in texts for line in normalise(t).lines]
+    split = [ind for r in index.rules for ind in r.indicators + r.negatives if ind.split]
+    assert split  # the knowledge base has such regexes
+    for ind in split:
+        for line in lines:
+            subject = line.text if ind.spec.case_sensitive else line.canon
+            assert matches(ind, line.text, line.canon) == bool(ind.regex.search(subject)), (ind.spec.id, line.text)
