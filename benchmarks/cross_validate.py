@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import time
@@ -44,8 +43,11 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional, Protocol, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("CLAWKB_SHARED", ROOT.parent / "shared"))
-DEFAULT_CORPUS = tuple(SHARED / "corpus" / f for f in ("dev.jsonl", "train-billing-auth.jsonl", "train-other.jsonl"))
+if str(ROOT) not in sys.path:  # run from a checkout as `python benchmarks/cross_validate.py`
+    sys.path.insert(0, str(ROOT))
+
+from kb.corpus import DEFAULT_CORPUS, read_cases  # noqa: E402
+
 BINS = 10
 
 Prediction = tuple[str, float, str]  # (signature id, confidence 0..1, name of the layer that said it)
@@ -66,25 +68,9 @@ class Case:
         return self.labels == ("none",)
 
 
-def thread_of(source: str) -> str:
-    """The thread a source names: a comment of a thread (`...#comment-x`) is the thread."""
-    return source.split("#", 1)[0].rstrip("/")
-
-
 def load_cases(paths: Iterable[Path], family_ids: Iterable[str]) -> list[Case]:
-    """The cases of the corpus files, a `none` case of a family that is a signature id labelled with it."""
-    fam = set(family_ids)
-    cases = []
-    for path in paths:
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                if not line.strip():
-                    continue
-                d = json.loads(line)
-                labels = tuple(d["labels"])
-                if labels == ("none",) and d.get("family") in fam:
-                    labels = (d["family"],)
-                cases.append(Case(d["id"], thread_of(d.get("source") or d["id"]), labels, d.get("family"), d["text"]))
+    """The cases of the corpus files (kb.corpus reads them: labels, threads), for scoring."""
+    cases = [Case(c.id, c.thread, c.labels, c.family, c.text) for c in read_cases(paths, family_ids)]
     ids = [c.id for c in cases]
     if len(set(ids)) != len(ids):
         raise ValueError("case ids are not unique across the corpus files")
@@ -373,7 +359,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--json", action="store_true", help="print a machine-readable summary instead of the report")
     a = ap.parse_args(argv)
 
-    sys.path.insert(0, str(ROOT))
     from kb.compiled import load
 
     kb = load()

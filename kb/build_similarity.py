@@ -20,41 +20,14 @@ from typing import Iterable, Optional, Sequence
 
 from .similarity import CALIBRATION_FILE, INDEX_FILE, Report, fit, to_json
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("CLAWKB_SHARED", ROOT.parent / "shared"))
-DEFAULT_CORPUS = tuple(SHARED / "corpus" / f for f in ("dev.jsonl", "train-billing-auth.jsonl", "train-other.jsonl"))
-RESERVED = SHARED / "eval" / "reserved-threads.txt"
-
-
-def thread_of(source: str) -> str:
-    """The thread a source names: a comment of a thread (`...#comment-x`) is the thread."""
-    return source.split("#", 1)[0].rstrip("/")
-
-
-def reserved_threads(path: Path = RESERVED) -> set[str]:
-    try:
-        return {thread_of(line.strip()) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
-    except OSError:
-        return set()
+from .corpus import DEFAULT_CORPUS, read_cases, reserved_threads
 
 
 def load_reports(paths: Iterable[Path], family_ids: Iterable[str]) -> list[Report]:
     """The corpus cases as reports: a `none` case whose family is a signature id is a case of it;
     reserved threads are left out."""
-    fam, reserved = set(family_ids), reserved_threads()
-    out = []
-    for path in paths:
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                if not line.strip():
-                    continue
-                d = json.loads(line)
-                labels = tuple(d["labels"])
-                if labels == ("none",) and d.get("family") in fam:
-                    labels = (d["family"],)
-                thread = thread_of(d.get("source") or d["id"])
-                if thread not in reserved:
-                    out.append(Report(d["text"], labels, thread))
+    reserved = reserved_threads()
+    out = [Report(c.text, c.labels, c.thread) for c in read_cases(paths, family_ids) if c.thread not in reserved]
     return out
 
 
