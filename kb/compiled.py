@@ -65,7 +65,7 @@ def load(directory: Optional[os.PathLike | str] = None) -> KnowledgeBase:
     """The knowledge base of a signature directory (default: the shipped one), with its rules compiled
     and its texts prepared: from the store when it is current, else built (validated) and stored.
     Raises `SourceError` as `load_kb` does."""
-    from .similarity import CALIBRATION_FILE, load_calibration
+    from .similarity import CALIBRATION_FILE  # load_kb attaches the tables; the store keeps them
 
     root = os.fspath(directory) if directory is not None else default_dir()
     try:
@@ -91,7 +91,6 @@ def load(directory: Optional[os.PathLike | str] = None) -> KnowledgeBase:
             except ValueError:
                 pass  # a broken template renders as an error note; `clawkb validate` names it
         sig.located = None  # only for pointing at lines of files being validated
-    kb.calibration = load_calibration()  # kept with the rules: a paste then reads no JSON for it
     if path is not None and key is not None:
         _write(path, key, kb)
     return kb

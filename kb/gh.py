@@ -14,11 +14,10 @@ import sys
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-from matcher import diagnose, normalise
+from matcher import normalise
 from matcher.redact import find_secrets, redact
 
 from .pages import environment
-from .report import diagnosis_record
 from .signatures import SITE_URL, KnowledgeBase
 
 MARKER = "<!-- clawkb:diagnosis"
@@ -114,8 +113,13 @@ def is_bot(login: str, user_type: str) -> bool:
 
 
 def diagnose_text(text: str, kb: KnowledgeBase, min_confidence: float) -> list[dict]:
+    """What `clawkb match` reports for the text: calibrated rules first, else a trusted resemblance."""
+    from .report import said_record
+    from .similarity import decide, load_index
+
     doc = normalise(text)
-    return [diagnosis_record(d, kb) for d in diagnose(doc, kb.index(), min_confidence=min_confidence)]
+    calibration = getattr(kb, "calibration", None) or {}
+    return [said_record(s, kb) for s in decide(doc, kb.index(), calibration, load_index, min_confidence=min_confidence)]
 
 
 def plan_issue(issue: Issue, comments: list[dict], kb: KnowledgeBase, *, min_confidence: float = 0.5,

@@ -8,6 +8,11 @@ from typing import Any, TextIO
 from .report import COLLECT_NEXT, short_link
 
 
+def shown(confidence: float) -> str:
+    """A confidence to two places, rounded down: 0.9954 is not a certainty and is not shown as 1.00."""
+    return f"{int(confidence * 100 + 1e-9) / 100:.2f}"
+
+
 class Style:
     """ANSI styling, on only for a terminal and never when NO_COLOR is set."""
 
@@ -56,7 +61,7 @@ def text_report(result: dict[str, Any], style: Style) -> str:
         sev = {"critical": style.red, "high": style.red, "medium": style.yellow}.get(d["severity"], style.green)
         out.append("")
         out.append(f"{n}. {style.bold(d['title'])}  [{d['id']}]")
-        out.append(f"   confidence {d['confidence']:.2f} · {sev(d['severity'])} · {d['category']} · upstream: {d['upstream_status']}")
+        out.append(f"   confidence {shown(d['confidence'])} · {sev(d['severity'])} · {d['category']} · upstream: {d['upstream_status']}")
         if d.get("version", {}).get("message"):
             out.append(f"   {style.yellow(d['version']['message'])}")
         if d.get("layer") == "similarity":  # known by resemblance: there are no evidence lines to show
@@ -91,7 +96,7 @@ def text_report(result: dict[str, Any], style: Style) -> str:
             out.append("   closest known failures (too little evidence to say):")
             for c in closest:
                 like = (" — resembles " + ", ".join(short_link(u) for u in c["resembles"])) if c.get("resembles") else ""
-                out.append(f"     - {c['id']} ({c['confidence']:.2f}): {c['title']}{like}")
+                out.append(f"     - {c['id']} ({shown(c['confidence'])}): {c['title']}{like}")
         out.append("   to narrow it down, collect and paste:")
         for c in COLLECT_NEXT:
             out.append(f"     $ {c}")
@@ -115,7 +120,7 @@ def markdown_report(result: dict[str, Any]) -> str:
     for d in diags:
         out.append(f"### [{d['title']}]({d['url']})")
         out.append("")
-        out.append(f"**Confidence {d['confidence']:.2f}** · severity {d['severity']} · upstream status: {d['upstream_status']}")
+        out.append(f"**Confidence {shown(d['confidence'])}** · severity {d['severity']} · upstream status: {d['upstream_status']}")
         if d.get("version", {}).get("message"):
             out.append("")
             out.append(f"> {d['version']['message']}")

@@ -136,6 +136,9 @@ def load_kb(directory: Optional[os.PathLike | str] = None) -> KnowledgeBase:
     if not sigs:
         raise SourceError(str(root), 0, "", "no signature files (*.yaml)")
     kb = KnowledgeBase(sigs, str(root))
+    from .similarity import load_calibration
+
+    kb.calibration = load_calibration()  # the shipped tables: confidences mean the same wherever loaded
     check_references(kb)
     return kb
 
