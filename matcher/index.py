@@ -152,7 +152,7 @@ def matches(ind: CompiledIndicator, text: str, canon: str) -> bool:
     subject = text if ind.spec.case_sensitive else canon
     if ind.split:
         return any(holds((alt,), canon) and rx.search(subject) for rx, alt in zip(ind.regex.parts(), ind.must))
-    return (not ind.must or holds(ind.must, canon)) and ind.regex.search(subject) is not None
+    return holds(ind.must, canon) and ind.regex.search(subject) is not None
 
 
 def _must(ind: CompiledIndicator, condition: tuple) -> tuple:

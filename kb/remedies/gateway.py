@@ -90,10 +90,6 @@ def detect_gateway(root: Optional[Path] = None, env: Optional[Mapping[str, str]]
 
 # --------------------------------------------------------------------------- paths
 
-def _blank(value: Optional[str]) -> bool:
-    return value is None or value.strip() in ("", "undefined", "null")
-
-
 def config_path_candidates(root: Path, env: Mapping[str, str]) -> List[str]:
     """Every string OpenClaw might have resolved as this state dir's config path."""
     out = [str(config_path(root, env))]
@@ -163,7 +159,8 @@ def proc_start_time(pid: int) -> Optional[int]:
         return None
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie (OpenClaw's isPidAlive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -257,7 +254,7 @@ def _live_owner(lock: Path, payload: dict) -> Optional[str]:
         except OSError:
             return None
         return f"{lock} (created {created}) names no pid and is {age:.0f} s old" if age < LOCK_STALE_S else None
-    if not _process_alive(pid):
+    if not process_alive(pid):
         return None
     recorded = _number(payload.get("startTime"))
     if recorded is not None:
@@ -446,13 +443,12 @@ def _for_another_state_dir(pid: int, argv: Sequence[str], root: Path) -> bool:
         return f"/proc/{pid}/root{path}" if path.startswith("/") else f"/proc/{pid}/cwd/{path}"
 
     home = next((penv[k].strip() for k in ("OPENCLAW_HOME", "HOME") if _env_value(k, penv)), None)
-    state = penv.get("OPENCLAW_STATE_DIR")
-    if not _blank(state):
-        state = state.strip()
+    state = _env_value("OPENCLAW_STATE_DIR", penv)
+    if state:
         if state.startswith("~") and home:
             state = home + state[1:]
         candidates = [state]
-    elif home and _blank(penv.get("OPENCLAW_PROFILE")) and not any(a in ("--profile", "--dev") or
+    elif home and not _env_value("OPENCLAW_PROFILE", penv) and not any(a in ("--profile", "--dev") or
                                                                      a.startswith("--profile=") for a in argv):
         candidates = [f"{home}/.openclaw", f"{home}/.clawdbot"]
     else:

@@ -19,6 +19,7 @@ from kb.remedies.openclaw_state import _row_job, default_agent_id, render_plan, 
 from kb.remedies.backups import RestoreConflict, apply, restore, sweep  # bundle: inline
 from kb.remedies.arguments import add_arguments  # bundle: inline
 from kb.remedies.openclaw_cli import CLEAR_COOLDOWN_SINCE, LOGIN_CLEARS_LOCKOUTS_SINCE, clear_cooldown_command  # bundle: inline
+from kb.remedies.openclaw_cli import login_command  # bundle: inline
 
 AGGREGATOR = re.compile(r"litellm|proxy|one-?api|new-?api|aggregat|gateway|router|-cloud\b", re.I)
 
@@ -133,7 +134,7 @@ def plan_clear_lockout(root: Path, agent: Optional[str] = None, profile: Optiona
     elif cleared_providers and version_at_least(version, LOGIN_CLEARS_LOCKOUTS_SINCE) is not False:
         for p in sorted(cleared_providers):
             plan.notes.append(f"the supported way, on OpenClaw {LOGIN_CLEARS_LOCKOUTS_SINCE} and later: "
-                              f"openclaw models auth login --provider {p} (clears every lockout of {p})")
+                              f"{login_command(p)} (clears every lockout of {p})")
     return plan
 
 
@@ -496,8 +497,9 @@ def _merge(items: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
             merged[it["id"]] = it
             continue
         m["evidence"].extend(it["evidence"])
-        m["fix_args"] = m.get("fix_args", []) + [a for a in it.get("fix_args", []) if a not in m.get("fix_args", [])]
-        m["openclaw_commands"] = m.get("openclaw_commands", []) + it.get("openclaw_commands", [])
+        for field in ("fix_args", "openclaw_commands", "commands"):  # what to run, each once
+            if field in it:
+                m[field] = m.get(field, []) + [a for a in it[field] if a not in m.get(field, [])]
         m["confidence"] = max(m["confidence"], it["confidence"])
         for k, v in it["captures"].items():
             m["captures"].setdefault(k, [])

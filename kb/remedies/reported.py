@@ -26,12 +26,12 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import json
-import shlex
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from matcher.redact import redact
 
 from .openclaw_state import fmt_duration, fmt_ms
+from .openclaw_cli import login_command
 from .repairs import AGGREGATOR, NON_BILLING_REASONS, _merge, provider_of
 
 MODELS_STATUS = "openclaw models status --json"
@@ -62,7 +62,7 @@ def parse(text: str, now_ms: int, name: str = "-") -> Report:
     reader = {MODELS_STATUS: _models_status, AUTH_LIST: _auth_list, DOCTOR: _doctor}[kind]
     ctx = _Ctx(text, base, _label(name), now_ms)
     items, notes = reader(doc, ctx)
-    return Report(kind, _merged(items), notes)
+    return Report(kind, _merge(items), notes)
 
 
 def detect(doc: Any) -> Optional[str]:
@@ -77,16 +77,6 @@ def detect(doc: Any) -> Optional[str]:
     if isinstance(doc.get("profiles"), list) and ("authStatePath" in doc or "agentDir" in doc or "agentId" in doc):
         return AUTH_LIST
     return None
-
-
-def login(provider: str, profile: Optional[str] = None) -> str:
-    """The OpenClaw command that clears every lockout of `provider`'s profiles (2026.3.13 on,
-    clearStaleProfileLockouts); with `profile`, the re-authentication OpenClaw's own hint names for a rejected or dead
-    credential (`buildAuthProfileUnusableHint`, 2026.8.2+)."""
-    words = ["openclaw", "models", "auth", "login", "--provider", provider]
-    if profile:
-        words += ["--profile-id", profile]
-    return " ".join(shlex.quote(w) for w in words)
 
 
 # --------------------------------------------------------------------------- input
@@ -195,18 +185,6 @@ def _item(sig: str, conf: float, ev: Dict[str, Any], caps: Dict[str, str], comma
             "fix_args": fix_args or [[]], "commands": commands}
 
 
-def _merged(items: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """`repairs._merge` (one record per signature), keeping every finding's OpenClaw commands."""
-    commands: Dict[str, List[str]] = {}
-    for it in items:
-        have = commands.setdefault(it["id"], [])
-        have += [c for c in it["commands"] if c not in have]
-    out = _merge(items)
-    for rec in out:
-        rec["commands"] = commands[rec["id"]]
-    return out
-
-
 class _Profile:
     """One profile as an output describes it: enough to tell lockouts, dead credentials and siblings."""
 
@@ -224,15 +202,15 @@ def _lockout_items(ctx: _Ctx, path: List[Union[str, int]], pid: str, provider: s
     caps = {"provider": provider, "profile": pid}
     if kind == "disabled" and reason == "billing":
         return [_item("stale-billing-disabled-until", 0.8,
-                      ctx.evidence(path, f"{pid} disabled (billing){span}"), caps, [login(provider)])]
+                      ctx.evidence(path, f"{pid} disabled (billing){span}"), caps, [login_command(provider)])]
     if kind == "cooldown" and not reason_known:
         return [_item("auth-profile-cooldown-non-billing", 0.4,
                       ctx.evidence(path, f"{pid} cooling down{span}, reason not reported (OpenClaw ≤ 2026.7.1 "
                                    f"shows disabledReason here; `{AUTH_LIST}` shows cooldownReason)"),
-                      caps, [login(provider)])]
+                      caps, [login_command(provider)])]
     if kind == "cooldown" and reason in NON_BILLING_REASONS:
         return [_item("auth-profile-cooldown-non-billing", 0.6,
-                      ctx.evidence(path, f"{pid} cooling down ({reason}){span}"), caps, [login(provider)])]
+                      ctx.evidence(path, f"{pid} cooling down ({reason}){span}"), caps, [login_command(provider)])]
     return []
 
 
@@ -252,13 +230,13 @@ def _profile_items(ctx: _Ctx, profiles: Dict[str, _Profile], billing: List[Tuple
                 out.append(_item("stale-oauth-profile-poisons-provider", 0.75,
                                  ctx.evidence(path, f"{p.pid}: {why}, next to usable {', '.join(healthy)} of {provider}"),
                                  {"provider": provider, "stale_profile": p.pid, "healthy_profile": healthy[0]},
-                                 [login(provider, p.pid)], [["--profile", p.pid]]))
+                                 [login_command(provider, p.pid)], [["--profile", p.pid]]))
     for pid, provider, path in billing:
         if AGGREGATOR.search(provider) and len(by_provider.get(provider, [])) <= 1:
             out.append(_item("provider-wide-402-proxy", 0.7,
                              ctx.evidence(path, f"{pid} is the only profile of aggregator provider {provider} and is "
                                           "disabled for billing: every model behind it is skipped"),
-                             {"provider": provider, "profile": pid}, [login(provider)]))
+                             {"provider": provider, "profile": pid}, [login_command(provider)]))
     return out
 
 
@@ -354,11 +332,11 @@ def _doctor(doc: dict, ctx: _Ctx) -> Tuple[List[Dict[str, Any]], List[str]]:
         kind, reason = m["kind"].lower(), m["reason"]
         if kind == "disabled" and reason == "billing":
             items.append(_item("stale-billing-disabled-until", 0.8, ctx.evidence(path, f"{pid} disabled (billing){span}"),
-                               {"provider": provider, "profile": pid}, [login(provider)]))
+                               {"provider": provider, "profile": pid}, [login_command(provider)]))
         elif kind == "cooldown" and reason in NON_BILLING_REASONS:
             items.append(_item("auth-profile-cooldown-non-billing", 0.6,
                                ctx.evidence(path, f"{pid} cooling down ({reason}){span}"),
-                               {"provider": provider, "profile": pid}, [login(provider)]))
+                               {"provider": provider, "profile": pid}, [login_command(provider)]))
     notes = [f"`{DOCTOR}` lists only profiles with a problem: a dead credential next to a usable one, or a "
              f"provider's only profile, shows in `{MODELS_STATUS}`"]
     if not auth_seen:

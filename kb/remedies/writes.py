@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+from kb.remedies.gateway import proc_start_time, process_alive  # bundle: inline
 from kb.remedies.openclaw_state import BUSY_TIMEOUT_S, Change, StateError, _row_json  # bundle: inline
 
 AUTH_STORE_FILENAME = "auth-profiles.json"
@@ -35,25 +36,6 @@ TMP_SUFFIX = ".clawkb-tmp"
 
 
 # --------------------------------------------------------------------------- OpenClaw's file lock
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
-
-
-def _start_time(pid: int) -> Optional[int]:
-    """Field 22 of /proc/<pid>/stat (Linux), as OpenClaw records it; None where it cannot be read."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return int(stat[stat.rindex(")") + 2:].split()[19])
-    except (OSError, ValueError, IndexError):
-        return None
-
 
 def lock_path_for(path: Path) -> Path:
     """The lock OpenClaw takes for a file: `<realpath of its directory>/<name>.lock`."""
@@ -89,7 +71,7 @@ class FileLock:
         pid = payload.get("pid")
         if isinstance(pid, int) and not isinstance(pid, bool) and pid > 0:
             started = payload.get("starttime")
-            if not _pid_alive(pid) or (isinstance(started, int) and _start_time(pid) not in (None, started)):
+            if not process_alive(pid) or (isinstance(started, int) and proc_start_time(pid) not in (None, started)):
                 return pid, True
             return pid, False
         created = payload.get("createdAt")
@@ -128,7 +110,7 @@ class FileLock:
             try:
                 stamp = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
                 payload: Dict[str, Any] = {"pid": os.getpid(), "createdAt": stamp}
-                started = _start_time(os.getpid())
+                started = proc_start_time(os.getpid())
                 if started is not None:
                     payload["starttime"] = started
                 os.write(fd, (json.dumps(payload, indent=2) + "\n").encode("utf-8"))
@@ -225,7 +207,7 @@ def remove_stale_temp_files(directory: Path) -> None:
             continue
         parts = name[:-len(TMP_SUFFIX)].split(".")
         pid = next((int(p) for p in reversed(parts) if p.isdigit()), None)
-        if pid is not None and pid != os.getpid() and _pid_alive(pid):
+        if pid is not None and pid != os.getpid() and process_alive(pid):
             continue
         try:
             os.unlink(os.path.join(directory, name))
