@@ -11,6 +11,7 @@ from typing import NamedTuple, Optional, Sequence
 
 from .masks import mask
 from .model import Capture, Indicator, Rule
+from .needles import Needles
 from .normalise import canonical
 from .regex_safety import check_regex, required_words
 from .vocabulary import COMMON, STOP, is_common_word
@@ -23,17 +24,10 @@ class LazyRegex:
     regexes never meet a line holding their anchor words in a short paste, so compiling them all on
     load would cost more than the whole match."""
 
-    __slots__ = ("pattern", "flags", "_rx", "_parts")
+    __slots__ = ("pattern", "flags", "_rx")
 
     def __init__(self, pattern: str, flags: int = 0):
-        self.pattern, self.flags, self._rx, self._parts = pattern, flags, None, None
-
-    def parts(self) -> tuple["LazyRegex", ...]:
-        """Its top-level alternatives, each a regex of its own (split on first use, never stored)."""
-        parts = self._parts
-        if parts is None:
-            parts = self._parts = tuple(LazyRegex(b, self.flags) for b in top_level_branches(self.pattern))
-        return parts
+        self.pattern, self.flags, self._rx = pattern, flags, None
 
     @property
     def compiled(self) -> re.Pattern[str]:
@@ -74,19 +68,28 @@ class CompiledIndicator(NamedTuple):
     must: tuple = ()
     # a regex whose top-level alternatives each have their entry in `must` (in order) is searched by
     # alternative, only with the ones whose needles a line holds, so a paste compiles the few branches
-    # it can match rather than the whole alternation (`matches`, `LazyRegex.parts`)
-    split: bool = False
+    # it can match rather than the whole alternation (`matches`); split here, once, and stored
+    parts: tuple = ()
+    # needles of which every line `must` admits holds one (`gate_of`): the lines to look at, found
+    # with the index's `Needles` in one pass over the document
+    gate: tuple = ()
+
+    @property
+    def split(self) -> bool:
+        return bool(self.parts)
 
 
 class CompiledRule(NamedTuple):
     rule: Rule
     indicators: tuple[CompiledIndicator, ...]
     negatives: tuple[CompiledIndicator, ...]
-    captures: tuple[tuple[Capture, LazyRegex], ...]
+    captures: tuple[tuple[Capture, LazyRegex, tuple[str, ...]], ...]  # with the words a line must hold (lower-cased)
 
 
 class Index(NamedTuple):
     rules: tuple[CompiledRule, ...]
+    # every literal needle of the rules (anchor words, gates, literals), searched all at once
+    needles: Optional[Needles] = None
 
     def rule(self, rule_id: str) -> CompiledRule:
         for r in self.rules:
@@ -111,10 +114,25 @@ def compile_indicator(ind: Indicator) -> CompiledIndicator:
         condition = indicator_condition(compiled)
     except NoPrefilterWords:
         return compiled  # the scanner reports it if it ever needs this indicator
-    compiled = compiled._replace(condition=condition, must=_must(compiled, condition))
-    if compiled.regex is not None and len(compiled.must) > 1 and len(top_level_branches(ind.pattern)) == len(compiled.must):
-        compiled = compiled._replace(split=True)
+    must = _must(compiled, condition)
+    compiled = compiled._replace(condition=condition, must=must, gate=gate_of(must))
+    if compiled.regex is not None and len(must) > 1:
+        branches = top_level_branches(ind.pattern)
+        if len(branches) == len(must):
+            compiled = compiled._replace(parts=tuple(LazyRegex(b, compiled.regex.flags) for b in branches))
     return compiled
+
+
+def gate_of(must: tuple) -> tuple[str, ...]:
+    """Needles of which a line that `holds(must)` holds at least one: from each alternative, the group
+    whose shortest needle is longest (the rarest to meet). Empty when `must` asks nothing."""
+    if not must or not all(must):
+        return ()  # an alternative that asks nothing admits every line
+    gate: dict[str, None] = {}
+    for alt in must:
+        best = max(alt, key=lambda group: min(map(len, group), default=0))
+        gate.update(dict.fromkeys(best))
+    return tuple(gate)
 
 
 def top_level_branches(pattern: str) -> list[str]:
@@ -150,8 +168,8 @@ def matches(ind: CompiledIndicator, text: str, canon: str) -> bool:
     """Whether a regex indicator matches a line (`text` as given, `canon` its canonical form): the
     whole regex, or only those of its branches whose needles the line holds."""
     subject = text if ind.spec.case_sensitive else canon
-    if ind.split:
-        return any(holds((alt,), canon) and rx.search(subject) for rx, alt in zip(ind.regex.parts(), ind.must))
+    if ind.parts:
+        return any(holds((alt,), canon) and rx.search(subject) for rx, alt in zip(ind.parts, ind.must))
     return holds(ind.must, canon) and ind.regex.search(subject) is not None
 
 
@@ -196,9 +214,19 @@ def compile_rules(rules: Sequence[Rule]) -> Index:
             rule=rule,
             indicators=tuple(compile_indicator(i) for i in rule.indicators),
             negatives=tuple(compile_indicator(i) for i in rule.negatives),
-            captures=tuple((c, LazyRegex(_checked(c.pattern), re.IGNORECASE)) for c in rule.captures),
+            captures=tuple((c, LazyRegex(_checked(c.pattern), re.IGNORECASE), required_words(c.pattern))
+                           for c in rule.captures),
         ))
-    return Index(tuple(compiled))
+    words = set()
+    for r in compiled:
+        for ind in r.indicators + r.negatives:
+            words.update(ind.anchors)
+            words.update(ind.gate)
+            if ind.needle:
+                words.add(ind.needle)
+        for _c, _rx, anchors in r.captures:
+            words.update(anchors)
+    return Index(tuple(compiled), Needles(words))
 
 
 def _checked(pattern: str) -> str:

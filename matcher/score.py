@@ -27,6 +27,7 @@ from rapidfuzz import fuzz, process
 
 from .index import CompiledIndicator, CompiledRule, Index, matches
 from .model import Diagnosis, Document, EvidenceHit, Line
+from .needles import Needles
 from .versions import verdict as version_verdict
 
 OUTSIDE_WINDOW = 0.5
@@ -44,12 +45,15 @@ class Lookup:
     joined once and searched with `str.find`, a few searches per word instead of a test on every
     line for every indicator (a large log keeps thousands of lines around its failures)."""
 
-    __slots__ = ("lines", "_joined", "_pairs")
+    __slots__ = ("lines", "needles", "_joined", "_pairs", "_present")
 
-    def __init__(self, lines: Sequence[Line]):
+    def __init__(self, lines: Sequence[Line], needles: Optional[Needles] = None):
         self.lines = lines
+        self.needles = needles  # the index's needles: found in one pass per form, the first time one is asked for
         self._joined: dict[str, tuple[str, list[int]]] = {}
         self._pairs: Optional[tuple[list[int], list[tuple[int, str, str]]]] = None
+        self._present: dict[str, dict[str, list[int]]] = {}
+
 
     def short_pairs(self, shorter_than: int) -> list[tuple[int, str, str]]:
         """(position, masked text, next line's masked text) of adjacent lines (at most two input
@@ -67,7 +71,8 @@ class Lookup:
     def _form(self, form: str) -> tuple[str, list[int]]:
         got = self._joined.get(form)
         if got is None:
-            texts = [getattr(line, form) for line in self.lines]
+            # "lower": the lines as given, lower-cased (where a case-insensitive regex on `text` looks)
+            texts = [line.text.lower() for line in self.lines] if form == "lower" else [getattr(line, form) for line in self.lines]
             starts, pos = [], 0
             for t in texts:
                 starts.append(pos)
@@ -80,7 +85,15 @@ class Lookup:
         joined, starts = self._form(form)
         found: set[int] = set()
         last = len(starts) - 1
+        present = None
         for w in words:
+            if self.needles is not None and w in self.needles:
+                if present is None:
+                    present = self._present.get(form)
+                    if present is None:
+                        present = self._present[form] = self.needles.lines_holding(joined, starts)
+                found.update(present.get(w, ()))
+                continue
             if "\n" in w:  # could run from one line into the next in the joined text: line by line
                 found.update(p for p, line in enumerate(self.lines) if w in getattr(line, form))
                 continue
@@ -101,7 +114,11 @@ def indicator_hits(ind: CompiledIndicator, lines: Sequence[Line], lookup: Option
     hits: list[_Hit] = []
     if spec.kind == "regex":
         assert ind.regex is not None
-        for pos in (lookup.holding(ind.anchors) if ind.anchors else range(len(lines))):
+        if ind.gate and lookup.needles is not None:  # one pass found them: only the lines that may match
+            candidates: Sequence[int] = lookup.holding(ind.gate)
+        else:
+            candidates = lookup.holding(ind.anchors) if ind.anchors else range(len(lines))
+        for pos in candidates:
             if matches(ind, lines[pos].text, lines[pos].canon):
                 hits.append(_Hit(pos, 1.0))
         return hits
@@ -225,11 +242,13 @@ def score_rule(rule: CompiledRule, doc: Document, lookup: Optional[Lookup] = Non
     return _Scored(confidence, chosen, hits)
 
 
-def _captures(rule: CompiledRule, doc: Document) -> dict[str, tuple[str, ...]]:
+def _captures(rule: CompiledRule, doc: Document, lookup: Optional[Lookup] = None) -> dict[str, tuple[str, ...]]:
+    if lookup is None:
+        lookup = Lookup(doc.lines)
     out: dict[str, list[str]] = {}
-    for cap, rx in rule.captures:
-        for line in doc.lines:
-            for m in rx.finditer(line.text):
+    for cap, rx, anchors in rule.captures:
+        for pos in (lookup.holding(anchors, "lower") if anchors else range(len(doc.lines))):
+            for m in rx.finditer(doc.lines[pos].text):
                 value = m.groupdict().get(cap.name)
                 if value and value not in out.setdefault(cap.name, []):
                     out[cap.name].append(value)
@@ -248,7 +267,7 @@ def diagnose(
 ) -> list[Diagnosis]:
     """Ranked diagnoses for a normalised document. Pure: no I/O, no global state."""
     results: list[Diagnosis] = []
-    lookup = Lookup(doc.lines)
+    lookup = Lookup(doc.lines, index.needles)
     for rule in index.rules:
         if only is not None and rule.rule.id not in only:
             continue
@@ -299,7 +318,7 @@ def diagnose(
             confidence=round(min(conf, 1.0), 4),
             evidence=tuple(ev),
             evidence_total=len(total_lines) + more,
-            captures=_captures(rule, doc),
+            captures=_captures(rule, doc, lookup),
             verdict=verdict,
             first_line=first.no if first else 0,
             last_line=last_line,

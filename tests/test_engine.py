@@ -1,5 +1,6 @@
 """The matcher as a library: rules in, diagnoses out, no files involved."""
 import json
+import pickle
 
 from conftest import SHARED
 from matcher import Indicator, Rule, compile_rules, diagnose, normalise
@@ -139,3 +140,31 @@ def test_a_regex_split_into_its_branches_matches_exactly_where_the_whole_regex_d
         for line in lines:
             subject = line.text if ind.spec.case_sensitive else line.canon
             assert matches(ind, line.text, line.canon) == bool(ind.regex.search(subject)), (ind.spec.id, line.text)
+
+
+def test_needles_are_found_in_one_pass_as_one_search_each_finds_them():
+    """`Needles` (Aho-Corasick) answers which lines hold each needle, overlapping and nested needles
+    included, exactly as looking for each needle with `str.find` does."""
+    from matcher.needles import Needles
+    from matcher.score import Lookup
+
+    doc = normalise("billing_error on anthropic\nrate limit\nbill me\nprovider anthropic has billing issue")
+    words = ["billing", "bill", "billing_error", "anthropic has", "limit", "absent", "has\nbilling"]
+    fast, slow = Needles(words), Needles(words, automaton=False)
+    assert fast.lines_holding(*Lookup(doc.lines)._form("canon")) == slow.lines_holding(*Lookup(doc.lines)._form("canon"))
+    assert Lookup(doc.lines, fast).holding(["bill"]) == [0, 2, 3]
+    stored = pickle.loads(pickle.dumps(fast))  # as the compiled index is kept between runs
+    assert stored.lines_holding(*Lookup(doc.lines)._form("canon")) == slow.lines_holding(*Lookup(doc.lines)._form("canon"))
+    assert Lookup(doc.lines, fast).holding(["has\nbilling"]) == []  # never across the join between two lines
+    for w in words:
+        assert Lookup(doc.lines, fast).holding([w]) == Lookup(doc.lines).holding([w]), w
+
+
+def test_the_needle_pass_changes_no_diagnosis(index, dev_cases):
+    """With the index's needles (one pass per document) and without them (a search per word): the
+    same diagnoses, confidences, evidence and captures on every development case."""
+    plain = index._replace(needles=None)
+    assert index.needles is not None and len(index.needles.words) > 1000
+    for case in dev_cases:
+        doc = normalise(case["text"])
+        assert diagnose(doc, index, min_confidence=0.2) == diagnose(doc, plain, min_confidence=0.2), case["id"]
