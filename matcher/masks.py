@@ -8,12 +8,13 @@ value with `<name>`. Three-digit numbers survive: in OpenClaw logs they are HTTP
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
 MASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ts", re.compile(
         r"\b\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?", re.I)),
     ("date", re.compile(r"\b\d{4}-\d{2}-\d{2}\b")),
-    ("time", re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:\s?[ap]m)?\b", re.I)),
+    ("time", re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:[^\S\n]?[ap]m)?\b", re.I)),
     ("uuid", re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)),
     ("hash", re.compile(r"\b(?:sha256:)?[0-9a-f]{12,64}\b(?:\.{3}|…)?", re.I)),
     ("email", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
@@ -36,3 +37,13 @@ def mask(text: str) -> str:
         if _TRIGGERS[name](text):
             text = pattern.sub(f"<{name}>", text)
     return text
+
+
+def mask_lines(texts: Sequence[str]) -> list[str]:
+    """`mask` of each text, worked over the texts joined: a few substitutions for a whole document
+    rather than a few for every line. No mask matches a line break, so no mask runs from one line
+    into the next."""
+    if any("\n" in t for t in texts):
+        return [mask(t) for t in texts]
+    out = mask("\n".join(texts)).split("\n")
+    return out if len(out) == len(texts) else [mask(t) for t in texts]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
-from .masks import mask
+from .masks import mask_lines
 from .model import Document, Line
 from .redact import redact
 from .versions import find_openclaw_version
@@ -179,18 +179,34 @@ def _maybe_record(line: str) -> str:
 
 # --------------------------------------------------------------------------- canonical forms
 
-_KV_JSON = re.compile(r'"([A-Za-z_][\w.-]{0,60})"\s*:\s*(?:"((?:[^"\\]|\\.)*)"|(-?\d[\d.]*|true|false|null))')
-_KV_YAMLISH = re.compile(r'(?<![\w"])([A-Za-z_][\w-]{1,40}):\s+"([^"]*)"')
+# (none of these matches a line break: `canonical_lines` runs them over a whole document at once)
+_KV_JSON = re.compile(r'"([A-Za-z_][\w.-]{0,60})"[^\S\n]*:[^\S\n]*(?:"((?:[^"\\\n]|\\.)*)"|(-?\d[\d.]*|true|false|null))')
+_KV_YAMLISH = re.compile(r'(?<![\w"])([A-Za-z_][\w-]{1,40}):[^\S\n]+"([^"\n]*)"')
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ",
                          "\ufe0f": "", "\u200b": "", "\u2026": "..."})
 _SPACES = re.compile(r"[ \t]+")
 
 
-def canonical(text: str) -> str:
-    t = text.translate(_QUOTES)
+def _canonical_text(t: str) -> str:
+    t = t.translate(_QUOTES)
     t = _KV_JSON.sub(lambda m: f"{m.group(1)}={m.group(2) if m.group(2) is not None else m.group(3)}", t)
     t = _KV_YAMLISH.sub(lambda m: f"{m.group(1)}={m.group(2)}", t)
-    return _SPACES.sub(" ", t).strip().lower()
+    return _SPACES.sub(" ", t)
+
+
+def canonical(text: str) -> str:
+    return _canonical_text(text).strip().lower()
+
+
+def canonical_lines(texts: Sequence[str]) -> list[str]:
+    """`canonical` of each text, the substitutions worked over the texts joined (none matches a line
+    break, so none runs from one line into the next)."""
+    if any("\n" in t for t in texts):
+        return [canonical(t) for t in texts]
+    out = _canonical_text("\n".join(texts)).split("\n")
+    if len(out) != len(texts):
+        return [canonical(t) for t in texts]
+    return [t.strip().lower() for t in out]
 
 
 # --------------------------------------------------------------------------- line assembly
@@ -266,14 +282,14 @@ def clean_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
 
 def normalise_lines(text: str, first_line: int = 1) -> list[Line]:
     """Normalised lines of one contiguous piece of input that starts at `first_line`."""
-    lines = []
+    kept = []
     for no, cleaned in clean_lines(text, first_line):
         shown = redact(cleaned).strip()
-        if not shown:
-            continue
-        canon = canonical(shown)
-        lines.append(Line(no=no, text=shown, canon=canon, masked=mask(canon)))
-    return lines
+        if shown:
+            kept.append((no, shown))
+    canons = canonical_lines([shown for _no, shown in kept])
+    return [Line(no=no, text=shown, canon=canon, masked=masked)
+            for (no, shown), canon, masked in zip(kept, canons, mask_lines(canons))]
 
 
 def document(lines: Iterable[Line]) -> Document:

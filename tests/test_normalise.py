@@ -100,3 +100,23 @@ def test_provider_error_payload_keeps_its_nested_message():
     raw = '{"type":"error","error":{"type":"invalid_request_error","message":"You\'re out of extra usage."}}'
     (line,) = normalise(raw).lines
     assert "message=you're out of extra usage." in line.canon and "invalid_request_error" in line.canon
+
+
+def test_a_whole_document_is_canonicalised_and_masked_as_each_line_alone_would_be():
+    """`canonical_lines` and `mask_lines` work over the joined lines (a few substitutions per document):
+    on every corpus line the same forms as line by line, and no pair or mask reaches into the next line."""
+    from conftest import SHARED
+    from matcher.masks import mask, mask_lines
+    from matcher.normalise import canonical, canonical_lines, clean_lines
+
+    crafted = ['"key":', '"value"', 'key:', '"v" 12:00:00', "am here", '"a": "x', 'y" "b": 1']
+    assert canonical_lines(crafted) == [canonical(t) for t in crafted]
+    assert mask_lines(canonical_lines(crafted)) == [mask(canonical(t)) for t in crafted]
+    texts = [json.loads(line)["text"] for f in sorted((SHARED / "corpus").glob("*.jsonl"))
+             for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(texts) > 300
+    for text in texts:
+        lines = [cleaned for _no, cleaned in clean_lines(text)]
+        canons = canonical_lines(lines)
+        assert canons == [canonical(t) for t in lines]
+        assert mask_lines(canons) == [mask(t) for t in canons]
