@@ -68,12 +68,20 @@ class Line(NamedTuple):
     text: the line as a person should see it (colour, quoting and escapes removed, secrets redacted).
     canon: `text` lower-cased with `"key": "value"` pairs rewritten as `key=value`.
     masked: `canon` with volatile values (timestamps, ids, numbers, paths...) masked.
+    at: where the line stands counted in logical lines (a hard-wrapped paragraph or a continued
+        record counts once; pieces of one cut line share it): the scale windows are measured on, so
+        that the same text pasted wrapped or unwrapped keeps its evidence together. 0: as `no`.
     """
 
     no: int
     text: str
     canon: str
     masked: str
+    at: int = 0
+
+    @property
+    def place(self) -> int:
+        return self.at or self.no
 
 
 class Elided(NamedTuple):

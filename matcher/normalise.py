@@ -261,35 +261,40 @@ def clean_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
     pieces: list[tuple[int, str, bool]] = []
     for no, raw, cut in _physical_lines(text, first_line):
         for part in _clean(raw):
-            pieces.append((no, part.rstrip(), cut))
+            # kept with its trailing spaces until the end: a terminal wraps at the width whatever the
+            # character there, and a piece that ends in a space must join the next one as it was
+            pieces.append((no, part, cut))
     width = _wrap_width(len(p) for _, p, cut in pieces if not cut)
     out: list[tuple[int, str]] = []
     joinable = False  # the previous logical line may take a continuation
     for no, part, cut in pieces:
-        if out and part and joinable and not cut and not _RECORD_START.match(part):
+        if out and joinable and not cut and part.strip() and not _RECORD_START.match(part):
             prev_no, prev = out[-1]
             if len(prev) + len(part) < MAX_LINE:
                 if width and len(prev) % width == 0 and len(prev) >= width:
                     out[-1] = (prev_no, prev + part)
                     continue
                 if _CONTINUATION.match(part) and (_RECORD_START.match(prev) or _KV_LINE.search(prev)):
-                    out[-1] = (prev_no, prev + " " + part.strip())
+                    out[-1] = (prev_no, prev.rstrip() + " " + part.strip())
                     continue
         out.append((no, part))
-        joinable = bool(part) and not cut
-    return out
+        joinable = bool(part.strip()) and not cut
+    return [(no, part.rstrip()) for no, part in out]
 
 
 def normalise_lines(text: str, first_line: int = 1) -> list[Line]:
     """Normalised lines of one contiguous piece of input that starts at `first_line`."""
     kept = []
+    at, prev = first_line - 1, None
     for no, cleaned in clean_lines(text, first_line):
+        if no != prev:  # blank lines count; pieces of one cut line do not
+            at, prev = at + 1, no
         shown = redact(cleaned).strip()
         if shown:
-            kept.append((no, shown))
-    canons = canonical_lines([shown for _no, shown in kept])
-    return [Line(no=no, text=shown, canon=canon, masked=masked)
-            for (no, shown), canon, masked in zip(kept, canons, mask_lines(canons))]
+            kept.append((no, at, shown))
+    canons = canonical_lines([shown for _no, _at, shown in kept])
+    return [Line(no=no, text=shown, canon=canon, masked=masked, at=at)
+            for (no, at, shown), canon, masked in zip(kept, canons, mask_lines(canons))]
 
 
 def document(lines: Iterable[Line]) -> Document:

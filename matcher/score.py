@@ -228,7 +228,7 @@ def score_rule(rule: CompiledRule, doc: Document, lookup: Optional[Lookup] = Non
             before = hits.get(ind.spec.after) or []
             first = min((h.pos for h in before), default=None)
             hits[ind.spec.id] = [h for h in hits[ind.spec.id] if first is not None and h.pos > first]
-    line_no = lambda pos: lines[pos].no  # windows are measured in lines of the original input
+    line_no = lambda pos: lines[pos].place  # windows are measured in logical lines of the input (`Line.at`)
     confidence, chosen = _best_window(rule, hits, line_no)
     if confidence <= 0:
         return _Scored(0.0, {}, hits)
@@ -293,8 +293,9 @@ def diagnose(
         anchor_ids = {i.spec.id for i in rule.indicators if i.spec.role == "anchor"}
         anchor_pos = sorted({h.pos for i in anchor_ids for h in scored.all_hits.get(i, ())})
         occurrences = sorted({doc.lines[p].no for p in anchor_pos})  # a cut line shares its number
+        places = sorted({doc.lines[p].place for p in anchor_pos})
         reach = rule.rule.window + REACH
-        total_lines = {h.pos for _i, h in ordered if _near(doc.lines[h.pos].no, occurrences, reach)}
+        total_lines = {h.pos for _i, h in ordered if _near(doc.lines[h.pos].place, places, reach)}
         for ind_id, h in ordered:
             if h.pos in seen_lines or h.pos not in total_lines:
                 continue

@@ -40,6 +40,27 @@ def test_pasted_variants_keep_their_diagnosis(variant, dev_cases, index):
     assert not wrong, wrong
 
 
+@pytest.fixture(scope="module")
+def all_cases_plain(index):
+    """Every corpus case (development and training) with the top diagnosis of its plain paste."""
+    cases = [json.loads(line) for f in sorted((SHARED / "corpus").glob("*.jsonl"))
+             for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not cases:
+        pytest.skip("corpus not found")
+    return [(c, [d.id for d in diagnose(normalise(c["text"]), index)][:1]) for c in cases]
+
+
+@pytest.mark.parametrize("variant", sorted(TRANSFORMS))
+def test_no_paste_variant_changes_what_the_plain_paste_finds(variant, all_cases_plain, index):
+    """On the whole corpus, training reports included: pasted wrapped, quoted, coloured, escaped...,
+    a report gets the top diagnosis its plain text gets (right or wrong: a variant must neither
+    lose a diagnosis nor make one up)."""
+    transform = TRANSFORMS[variant]
+    changed = [(case["id"], plain, got[:1]) for case, plain in all_cases_plain
+               if (got := [d.id for d in diagnose(normalise(transform(case["text"])), index)])[:1] != plain]
+    assert not changed, changed
+
+
 @pytest.mark.skipif(not (SHARED / "eval" / "score").exists(), reason="../shared/eval/score not present")
 def test_the_seed_six_alone_keep_their_targets():
     cmd = f"{sys.executable} -m kb.cli match --format json"
