@@ -12,6 +12,7 @@ from typing import NamedTuple, Optional, Sequence
 from .masks import mask
 from .model import Capture, Indicator, Rule
 from .needles import Needles
+from .regex_code import capture, rebuild
 from .normalise import canonical
 from .regex_safety import check_regex, required_words
 from .vocabulary import COMMON, STOP, is_common_word
@@ -24,16 +25,26 @@ class LazyRegex:
     regexes never meet a line holding their anchor words in a short paste, so compiling them all on
     load would cost more than the whole match."""
 
-    __slots__ = ("pattern", "flags", "_rx")
+    __slots__ = ("pattern", "flags", "code", "_rx")
 
-    def __init__(self, pattern: str, flags: int = 0):
-        self.pattern, self.flags, self._rx = pattern, flags, None
+    def __init__(self, pattern: str, flags: int = 0, code: Optional[tuple] = None):
+        # code: what the pattern compiles to (`regex_code.capture`), stored with the index so that a
+        # later run makes the pattern object without compiling it again
+        self.pattern, self.flags, self.code, self._rx = pattern, flags, code, None
+
+    @classmethod
+    def stored(cls, pattern: str, flags: int = 0) -> "LazyRegex":
+        """A LazyRegex that carries its compiled program (for an index that is kept between runs)."""
+        return cls(pattern, flags, capture(pattern, flags))
 
     @property
     def compiled(self) -> re.Pattern[str]:
         rx = self._rx
         if rx is None:
-            rx = self._rx = re.compile(self.pattern, self.flags)
+            rx = rebuild(self.pattern, self.flags, self.code) if self.code is not None else None
+            if rx is None:
+                rx = re.compile(self.pattern, self.flags)
+            self._rx = rx
         return rx
 
     def search(self, text: str) -> Optional[re.Match[str]]:
@@ -43,7 +54,7 @@ class LazyRegex:
         return self.compiled.finditer(text)
 
     def __reduce__(self):
-        return (LazyRegex, (self.pattern, self.flags))
+        return (LazyRegex, (self.pattern, self.flags, self.code))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LazyRegex) and (self.pattern, self.flags) == (other.pattern, other.flags)
@@ -119,7 +130,7 @@ def compile_indicator(ind: Indicator) -> CompiledIndicator:
     if compiled.regex is not None and len(must) > 1:
         branches = top_level_branches(ind.pattern)
         if len(branches) == len(must):
-            compiled = compiled._replace(parts=tuple(LazyRegex(b, compiled.regex.flags) for b in branches))
+            compiled = compiled._replace(parts=tuple(LazyRegex.stored(b, compiled.regex.flags) for b in branches))
     return compiled
 
 
@@ -197,7 +208,7 @@ def _compile_indicator(ind: Indicator) -> CompiledIndicator:
         check_regex(ind.pattern)
         flags = 0 if ind.case_sensitive else re.IGNORECASE
         re.compile(ind.pattern, flags)  # raises re.error now rather than on first use
-        rx = LazyRegex(ind.pattern, flags)
+        rx = LazyRegex.stored(ind.pattern, flags)
         anchors = () if ind.case_sensitive else required_words(ind.pattern, common=COMMON)
         return CompiledIndicator(ind, rx, "", anchors)
     if ind.kind == "literal":
@@ -214,7 +225,7 @@ def compile_rules(rules: Sequence[Rule]) -> Index:
             rule=rule,
             indicators=tuple(compile_indicator(i) for i in rule.indicators),
             negatives=tuple(compile_indicator(i) for i in rule.negatives),
-            captures=tuple((c, LazyRegex(_checked(c.pattern), re.IGNORECASE), required_words(c.pattern))
+            captures=tuple((c, LazyRegex.stored(_checked(c.pattern), re.IGNORECASE), required_words(c.pattern))
                            for c in rule.captures),
         ))
     words = set()

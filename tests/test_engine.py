@@ -168,3 +168,25 @@ def test_the_needle_pass_changes_no_diagnosis(index, dev_cases):
     for case in dev_cases:
         doc = normalise(case["text"])
         assert diagnose(doc, index, min_confidence=0.2) == diagnose(doc, plain, min_confidence=0.2), case["id"]
+
+
+def test_a_stored_regex_program_makes_the_pattern_re_compile_makes(index, dev_cases):
+    """The index keeps what each regex compiles to (`matcher.regex_code`); the pattern rebuilt from it
+    has the same flags and groups as `re.compile`'s and finds the same matches on every development
+    line. A program from another engine, or a damaged one, is refused (the caller then compiles)."""
+    import re
+
+    from matcher.regex_code import capture, rebuild
+
+    regexes = [rx for r in index.rules for ind in r.indicators + r.negatives if ind.regex is not None
+               for rx in (ind.regex, *ind.parts)] + [rx for r in index.rules for _c, rx, _a in r.captures]
+    assert len(regexes) > 300 and all(rx.code is not None for rx in regexes)
+    lines = [line.canon for case in dev_cases for line in normalise(case["text"]).lines]
+    for rx in regexes:
+        made, plain = rebuild(rx.pattern, rx.flags, rx.code), re.compile(rx.pattern, rx.flags)
+        assert (made.pattern, made.flags, made.groups, made.groupindex) == (plain.pattern, plain.flags, plain.groups, plain.groupindex)
+        assert [m.span() for t in lines for m in made.finditer(t)] == [m.span() for t in lines for m in plain.finditer(t)]
+    code = capture(r"reason=(billing|auth)\b", re.I)
+    assert rebuild(r"reason=(billing|auth)\b", re.I, (code[0] + 1, *code[1:])) is None  # another engine
+    assert rebuild(r"reason=(billing|auth)\b", re.I, (*code[:3], code[3][:-8], *code[4:])) is None  # truncated
+    assert rebuild(r"reason=(billing|auth)\b", re.I, code).search("x reason=AUTH y").group(1) == "AUTH"
