@@ -3,7 +3,8 @@
 Talks to the REST API through PyGithub (retries 5xx and secondary rate limits with backoff). Reads
 the issue from the event payload file, never from `${{ }}` interpolation. Every piece of issue text
 that reaches the comment is redacted, sits inside a code fence longer than any backtick run in it,
-and the whole comment is checked for secret shapes and kept under GitHub's size limit.
+and the whole comment goes through a second, independent secret detector (kb.guard: detect-secrets)
+that withholds whatever it doubts, and is kept under GitHub's size limit.
 """
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from matcher import normalise
-from matcher.redact import find_secrets, redact
+from matcher.redact import REDACTED, redact
 
+from . import guard
 from .pages import environment
 from .signatures import SITE_URL, KnowledgeBase
 
@@ -58,7 +60,17 @@ def ids_in(body: str) -> Optional[list[str]]:
         return []
 
 
-def render_comment(records: list[dict], *, removed: list[str] = (), site_url: str = SITE_URL) -> str:
+def _allowed(site_url: str, ids: Iterable[str]) -> list[re.Pattern]:
+    """What the guard must never withhold: clawkb's own words that a reader needs."""
+    return [MARKER_RE,
+            re.compile(re.escape(site_url) + r"[^\s()<>\[\]]*"),
+            re.compile(r"\bopenclaw#\d+\b"),
+            re.compile(re.escape(REDACTED)),
+            *(re.compile(r"(?<![\w-])" + re.escape(i) + r"(?![\w-])") for i in sorted(set(ids)))]
+
+
+def render(records: list[dict], *, removed: list[str] = (), site_url: str = SITE_URL) -> tuple[str, int]:
+    """The comment for `records`, and how many spans the secret guard withheld from it."""
     env = environment()
     tpl = env.get_template("issue_comment.md.j2")
     for max_lines, width, with_fix in ((8, 300, True), (5, 200, True), (3, 160, True), (2, 120, False), (0, 80, False)):
@@ -72,10 +84,17 @@ def render_comment(records: list[dict], *, removed: list[str] = (), site_url: st
         body = redact(body)
         if len(body) <= SAFE_BODY:
             break
+    try:
+        body, withheld = guard.withhold(body, _allowed(site_url, [*(r["id"] for r in records), *removed]))
+    except guard.GuardUnavailable as exc:
+        raise GitHubError(str(exc)) from None
     if len(body) > SAFE_BODY:  # pathological: many diagnoses; keep the marker and the links
         body = body[: SAFE_BODY - 200] + "\n\n… (shortened to fit GitHub's comment limit)\n"
-    assert not find_secrets(body), "refusing to post a secret-shaped string"
-    return body
+    return body, withheld
+
+
+def render_comment(records: list[dict], *, removed: list[str] = (), site_url: str = SITE_URL) -> str:
+    return render(records, removed=removed, site_url=site_url)[0]
 
 
 # --------------------------------------------------------------------------- deciding what to do
@@ -102,6 +121,7 @@ class Plan:
     remove_labels: list[str] = field(default_factory=list)
     delete_ids: list[int] = field(default_factory=list)  # our own duplicates (a retried POST), never others'
     skipped: Optional[str] = None
+    withheld: int = 0  # spans of the comment that the secret guard held back
 
     @property
     def writes(self) -> bool:
@@ -141,11 +161,11 @@ def plan_issue(issue: Issue, comments: list[dict], kb: KnowledgeBase, *, min_con
     plan_deletes = [c["id"] for c in ours[1:]]
     previous = ids_in(existing["body"]) if existing else None
     if records:
-        body = render_comment(records, site_url=site_url)
+        body, plan.withheld = render(records, site_url=site_url)
     elif existing and previous:
-        body = render_comment([], removed=previous, site_url=site_url)
+        body, plan.withheld = render([], removed=previous, site_url=site_url)
     elif comment_on_no_match and not existing:
-        body = render_comment([], site_url=site_url)
+        body, plan.withheld = render([], site_url=site_url)
     else:
         body = None
     if existing is not None:

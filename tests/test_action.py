@@ -1,4 +1,6 @@
 """The GitHub Action against a loopback fake of the REST API: one comment per issue, kept current."""
+import base64
+import hashlib
 import json
 import os
 import re
@@ -11,7 +13,8 @@ import pytest
 pytest.importorskip("github")
 
 from fake_github import FakeGitHub  # noqa: E402
-from kb.gh import MAX_BODY, backfill, ids_in, run_event  # noqa: E402
+from kb import guard  # noqa: E402
+from kb.gh import MAX_BODY, _allowed, backfill, diagnose_text, ids_in, render, run_event  # noqa: E402
 from matcher.redact import find_secrets  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -240,3 +243,62 @@ def test_a_failing_api_is_a_clear_error(gh, tmp_path):
     p = subprocess.run([sys.executable, "-m", "kb.cli", "gh", "comment", "--event", str(event), "--repo", "acme/gateway",
                         "--api-url", gh.url], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert p.returncode == 2 and "404" in p.stderr and "Traceback" not in p.stderr
+
+
+# --------------------------------------------------------------------------- the secret guard
+# detect-secrets, a second detector that owes nothing to matcher/redact.py. Every value below is
+# shaped like the real thing and obviously fake (FAKE in it, or derived from a fixed phrase).
+
+def _b64(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+HIGH_ENTROPY = base64.b64encode(hashlib.sha256(b"clawkb test fixture, not a key").digest()).decode()
+SECRET_SHAPES = {
+    "aws access key": "AKIAFAKEFAKEFAKEFAKE",
+    "slack bot token": "xoxb-000000000000-0000000000000-FAKEfakeFAKEfakeFAKEfake",
+    "discord bot token": "MFAKEfakeFAKEfakeFAKEfake.FAKEfk.FAKEfakeFAKEfakeFAKEfakeFAK",
+    "telegram bot token": "123456789:FAKEfakeFAKEfakeFAKEfakeFAKEfakeFAK",
+    "jwt": f"{_b64({'alg': 'HS256', 'typ': 'JWT'})}.{_b64({'sub': 'fake-user'})}.FAKEsignatureFAKEsignatureFAKEsig",
+    "basic auth in a url": "https://admin:FAKEpassw0rd@proxy.example.invalid/",
+    "private key": "-----BEGIN OPENSSH PRIVATE KEY-----",
+    "high-entropy base64": HIGH_ENTROPY,
+    "keyword": '"apiKey": "FAKE-not-a-real-key"',
+}
+
+
+@pytest.mark.parametrize("shape", SECRET_SHAPES, ids=str)
+def test_the_guard_withholds_what_detect_secrets_doubts(shape):
+    secret = SECRET_SHAPES[shape]
+    body, n = guard.withhold(f"  12: gateway: connecting with {secret} (attempt 2)")
+    assert n >= 1 and guard.WITHHELD in body
+    assert body.startswith("  12: gateway: connecting with ") and body.endswith("(attempt 2)")
+    for piece in re.findall(r"FAKE\w+|AKIA\w+|" + re.escape(HIGH_ENTROPY[:20]), secret):
+        assert piece not in body
+
+
+def test_a_typical_comment_passes_the_guard_untouched():
+    kb = kb_()
+    site = "https://clawkb.example/"
+    for text in (BILLING, LITELLM):
+        records = diagnose_text(text, kb, 0.5)
+        body, withheld = render(records, site_url=site)
+        assert records and withheld == 0 and guard.WITHHELD not in body
+        assert guard.withhold(body, _allowed(site, [r["id"] for r in records])) == (body, 0)
+        assert ids_in(body) == [r["id"] for r in records] and f"{site}failures/{records[0]['id']}/" in body
+    body, withheld = render([], removed=["provider-wide-402-proxy", "isolated-cron-extra-usage"], site_url=site)
+    assert withheld == 0 and "no longer shows provider-wide-402-proxy, isolated-cron-extra-usage" in body
+    # openclaw#N and long signature ids are clawkb's words too, even next to a long hex run
+    line = "See openclaw#48213 and https://clawkb.example/failures/provider-wide-402-proxy/#fix for the fix."
+    assert guard.withhold(line, _allowed(site, kb.ids)) == (line, 0)
+
+
+def test_a_secret_the_redactor_misses_is_withheld_and_the_comment_still_posted(gh, tmp_path, monkeypatch):
+    import kb.gh
+    monkeypatch.setattr(kb.gh, "redact", lambda text: text)  # a redactor that lets everything through
+    token = SECRET_SHAPES["slack bot token"]
+    gh.add_issue(21, "t", LITELLM + f"\nFailoverError: No available auth profile for litellm (slack {token})")
+    plan, cid = run(gh, tmp_path, gh.event("opened", 21))
+    (c,) = ours(gh, 21)
+    assert cid == c["id"] and plan.withheld >= 1 and plan.ids == ["provider-wide-402-proxy"]
+    assert token not in c["body"] and f"(slack {guard.WITHHELD})" in c["body"]
