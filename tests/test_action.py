@@ -428,3 +428,28 @@ def test_retry_after_is_capped_at_a_minute():
     assert retry.get_retry_after(asked) == kb.gh.RETRY_AFTER_CAP == 60
     assert retry.get_retry_after(HTTPResponse(status=403, headers={"Retry-After": "3"})) == 3
     assert not retry.is_retry("POST", 502) and retry.is_retry("PATCH", 502) and retry.is_retry("POST", 403, True)
+
+
+# --------------------------------------------------------------------------- comments edited or deleted
+
+def test_an_edited_comment_updates_the_diagnosis_from_the_events_text(gh, tmp_path):
+    gh.add_issue(50, "Bot stopped answering", "It just stopped.")
+    said = gh.add_comment(50, "I will paste the log later")
+    run(gh, tmp_path, gh.event("created", 50, comment=said))
+    assert not gh.writes()
+    edited = {**said, "body": LITELLM}  # the listing may still show the old text: the event's counts
+    plan, cid = run(gh, tmp_path, gh.event("edited", 50, comment=edited))
+    assert plan.ids == ["provider-wide-402-proxy"] and cid == ours(gh, 50)[0]["id"]
+
+
+@pytest.mark.parametrize("listing_still_shows_it", [False, True])
+def test_a_deleted_comment_takes_its_diagnosis_with_it(gh, tmp_path, listing_still_shows_it):
+    gh.add_issue(51, "Bot stopped answering", "It just stopped.")
+    said = gh.add_comment(51, LITELLM)
+    run(gh, tmp_path, gh.event("created", 51, comment=said))
+    assert ids_in(ours(gh, 51)[0]["body"]) == ["provider-wide-402-proxy"]
+    if not listing_still_shows_it:
+        gh.comments[51].remove(said)
+    plan, _ = run(gh, tmp_path, gh.event("deleted", 51, comment=said))
+    (c,) = ours(gh, 51)
+    assert plan.ids == [] and "no longer shows provider-wide-402-proxy." in c["body"]

@@ -66,3 +66,10 @@ def test_the_issue_workflow_uses_this_action_with_issues_write():
     action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
     assert set(action["inputs"]) == {"github-token", "min-confidence", "labels", "comment-on-no-match", "site-url"}
     assert set(action["outputs"]) == {"ids", "comment-id"} and action["runs"]["using"] == "composite"
+
+
+def test_the_issue_workflow_runs_on_every_change_to_the_text():
+    wf = yaml.safe_load((ROOT / ".github/workflows/clawkb-issues.yml").read_text(encoding="utf-8"))
+    on = wf[True] if True in wf else wf["on"]  # YAML 1.1 reads a bare `on` as true
+    assert set(on["issues"]["types"]) == {"opened", "edited"}
+    assert set(on["issue_comment"]["types"]) == {"created", "edited", "deleted"}
