@@ -453,3 +453,8 @@ def test_a_deleted_comment_takes_its_diagnosis_with_it(gh, tmp_path, listing_sti
     plan, _ = run(gh, tmp_path, gh.event("deleted", 51, comment=said))
     (c,) = ours(gh, 51)
     assert plan.ids == [] and "no longer shows provider-wide-402-proxy." in c["body"]
+
+
+def test_the_issue_author_cannot_switch_the_guard_off_with_detect_secrets_pragma():
+    body, n = guard.withhold(f"key {SECRET_SHAPES['aws access key']}  # pragma: allowlist secret")
+    assert n == 1 and SECRET_SHAPES["aws access key"] not in body
