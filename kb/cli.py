@@ -471,6 +471,12 @@ def _env_flag(name: str, default: bool = False) -> bool:
     return default if value is None or value == "" else value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _identity(args: argparse.Namespace) -> dict:
+    """Who the token writes as, when the caller knows (else kb.gh.token_identity looks it up)."""
+    return {"bot_login": args.bot_login or os.environ.get("CLAWKB_BOT_LOGIN") or None,
+            "github_token": _env_flag("CLAWKB_TOKEN_IS_GITHUB_TOKEN")}
+
+
 def cmd_gh_comment(args: argparse.Namespace) -> int:
     """The Action's step: diagnose the issue of the event and keep one comment up to date."""
     from .gh import GitHubError, run_event
@@ -486,10 +492,12 @@ def cmd_gh_comment(args: argparse.Namespace) -> int:
             labels=args.labels or _env_flag("CLAWKB_LABELS"),
             comment_on_no_match=args.comment_on_no_match or _env_flag("CLAWKB_COMMENT_ON_NO_MATCH"),
             site_url=(os.environ.get("CLAWKB_SITE_URL") or args.site_url or "").rstrip("/") + "/",
-            base_url=args.api_url, pace=not os.environ.get("CLAWKB_NO_PACING"))
+            base_url=args.api_url, pace=not os.environ.get("CLAWKB_NO_PACING"), **_identity(args))
     except (GitHubError, OSError, ValueError) as exc:
         print(f"clawkb: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    if plan.withheld:
+        print(f"clawkb: withheld {plan.withheld} secret-shaped span(s) from the comment", file=sys.stderr)
     what = plan.skipped or ("updated" if plan.writes else "unchanged")
     output.write(sys.stdout, f"issue #{plan.issue}: {', '.join(plan.ids) or 'no known failure'} ({what})")
     gh_out = os.environ.get("GITHUB_OUTPUT")
@@ -520,7 +528,7 @@ def cmd_gh_backfill(args: argparse.Namespace) -> int:
         counts = backfill(args.repo, token, _kb(args), state=args.state, since=since, dry_run=args.dry_run,
                           min_confidence=args.min_confidence, labels=args.labels,
                           site_url=(args.site_url or "").rstrip("/") + "/", base_url=args.api_url,
-                          pace=not os.environ.get("CLAWKB_NO_PACING"))
+                          pace=not os.environ.get("CLAWKB_NO_PACING"), **_identity(args))
     except GitHubError as exc:
         print(f"clawkb: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -618,6 +626,8 @@ def _add_github(sub) -> None:
         sp.add_argument("--labels", action="store_true", help="add/remove clawkb:<id> labels")
         sp.add_argument("--site-url", default=SITE_URL)
         sp.add_argument("--api-url", help="GitHub API URL (default $GITHUB_API_URL or api.github.com)")
+        sp.add_argument("--bot-login", metavar="LOGIN",
+                        help="the login the token writes as (default $CLAWKB_BOT_LOGIN, else looked up)")
     gc.add_argument("--comment-on-no-match", action="store_true")
     gc.set_defaults(func=cmd_gh_comment)
     gb.set_defaults(func=cmd_gh_backfill)

@@ -2,7 +2,13 @@
 
 Issues, comments (paginated with Link headers) and labels live in memory. `fail_next` queues
 failures: ("POST", 403) answers the next POST with a secondary-rate-limit 403 and Retry-After: 1;
-("GET", 502) a bad gateway. Bodies over 65,536 characters get GitHub's 422.
+("GET", 502) a bad gateway; ("POST", "lost") carries the POST out and then hangs up without an
+answer, ("POST", "502-after") carries it out and answers 502, as a proxy that lost GitHub's answer
+would (failures never hit a GraphQL query). Bodies over 65,536 characters get GitHub's 422.
+
+Tokens are told apart as GitHub does: INSTALLATION_TOKEN (what a workflow's GITHUB_TOKEN is) writes
+as github-actions[bot] and gets 403 from GET /user; PAT_TOKEN belongs to the person `maintainer`.
+Both answer GraphQL's `viewer { login }`. The values are shaped like GitHub's and plainly fake.
 """
 from __future__ import annotations
 
@@ -14,6 +20,9 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 MAX_BODY = 65536
 BOT = {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}
+MAINTAINER = {"login": "maintainer", "id": 5, "type": "User"}
+INSTALLATION_TOKEN = "ghs_" + "FakeInstallationToken0000000000000"[:36].ljust(36, "0")
+PAT_TOKEN = "ghp_" + "FakePersonalAccessToken00000000000"[:36].ljust(36, "0")
 
 
 class FakeGitHub:
@@ -22,7 +31,9 @@ class FakeGitHub:
         self.issues: dict[int, dict] = {}
         self.comments: dict[int, list[dict]] = {}
         self.requests: list[tuple[str, str, dict | None]] = []
-        self.fail_next: list[tuple[str, int]] = []
+        self.fail_next: list[tuple[str, int | str]] = []
+        self.graphql = True  # False: the GraphQL endpoint answers 404 (as an old Enterprise Server might)
+        self.tokens = {INSTALLATION_TOKEN: ("installation", BOT), PAT_TOKEN: ("pat", MAINTAINER)}
         self._next_id = 1000
         self._lock = threading.Lock()
         fake = self
@@ -44,19 +55,31 @@ class FakeGitHub:
             def _handle(self, method):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length)) if length else None
+                auth = (self.headers.get("Authorization") or "").split(" ", 1)[-1]
+                if auth not in fake.tokens:
+                    return self._send(401, {"message": "Bad credentials"})
+                kind, who = fake.tokens[auth]
                 with fake._lock:
                     fake.requests.append((method, self.path, body))
+                    failure = None
                     for i, (m, status) in enumerate(fake.fail_next):
-                        if m == method:
-                            fake.fail_next.pop(i)
-                            if status == 403:
-                                return self._send(403, {"message": "You have exceeded a secondary rate limit. Please wait."},
-                                                  {"Retry-After": "1"})
-                            return self._send(status, {"message": "upstream failure"})
+                        if m == method and not self.path.startswith("/graphql"):
+                            failure = fake.fail_next.pop(i)[1]
+                            break
+                    if failure == 403:
+                        return self._send(403, {"message": "You have exceeded a secondary rate limit. Please wait."},
+                                          {"Retry-After": "1"})
+                    if isinstance(failure, int):
+                        return self._send(failure, {"message": "upstream failure"})
                     try:
-                        status, data, headers = fake.route(method, urlparse(self.path), body)
+                        status, data, headers = fake.route(method, urlparse(self.path), body, kind, who)
                     except KeyError:
                         status, data, headers = 404, {"message": "Not Found"}, {}
+                if failure == "lost":
+                    self.close_connection = True
+                    return None
+                if failure == "502-after":
+                    return self._send(502, {"message": "Bad Gateway"})
                 return self._send(status, data, headers)
 
             def do_GET(self):
@@ -115,7 +138,8 @@ class FakeGitHub:
         return ev
 
     def writes(self):
-        return [r for r in self.requests if r[0] != "GET"]
+        """The requests that change something (a GraphQL query is a POST that only reads)."""
+        return [r for r in self.requests if r[0] != "GET" and not r[1].startswith("/graphql")]
 
     # ------------------------------------------------------------------ routes
     def _page(self, items, q, path):
@@ -129,10 +153,18 @@ class FakeGitHub:
             headers["Link"] = f'<{self.url}{path}?{"&".join(f"{k}={v}" for k, v in nxt.items())}>; rel="next"'
         return 200, chunk, headers
 
-    def route(self, method, u, body):
+    def route(self, method, u, body, kind="installation", who=BOT):
         q = parse_qs(u.query)
         base = f"/repos/{self.owner}/{self.repo}"
         p = u.path
+        if p == "/user" and method == "GET":
+            if kind == "installation":
+                return 403, {"message": "Resource not accessible by integration"}, {}
+            return 200, who, {}
+        if p == "/graphql" and method == "POST" and self.graphql:
+            if "viewer" in body["query"]:
+                return 200, {"data": {"viewer": {"login": who["login"]}}}, {}
+            return 200, {"errors": [{"message": "unsupported by the fake"}]}, {}
         if method == "GET" and p == f"{base}/issues":
             items = [i for i in self.issues.values() if q.get("state", ["open"])[0] in ("all", i["state"])]
             return self._page(sorted(items, key=lambda i: -i["number"]), q, p)
@@ -145,7 +177,7 @@ class FakeGitHub:
         if m and method == "POST":
             if len(body["body"]) > MAX_BODY:
                 return 422, {"message": "Validation Failed", "errors": [{"message": "body is too long (maximum is 65536 characters)"}]}, {}
-            return 201, self.add_comment(int(m.group(1)), body["body"], BOT), {}
+            return 201, self.add_comment(int(m.group(1)), body["body"], who), {}
         m = re.fullmatch(rf"{base}/issues/comments/(\d+)", p)
         if m:
             cid = int(m.group(1))
