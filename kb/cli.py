@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from matcher import InputError, decode_bytes, diagnose, normalise
 from matcher.calibration import calibrate
