@@ -4,12 +4,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from matcher import InputError, decode_bytes, diagnose, normalise
 from matcher.calibration import calibrate
 
 from . import output
+from .inputs import Input, NotText, iter_inputs
 from .knowledge import SITE_URL, KnowledgeBase, SourceError, default_dir
 from .report import said_record
 from .similarity import decide, load_index
@@ -20,7 +21,6 @@ from .similarity import decide, load_index
 
 EXIT_FOUND, EXIT_NONE, EXIT_ERROR = 0, 1, 2
 CLOSEST_MIN = 0.15  # below the report threshold: named as "closest" when nothing is diagnosed
-LOG_SUFFIXES = (".log", ".jsonl", ".txt", ".log.gz", ".jsonl.gz", ".txt.gz", ".gz")
 
 
 class UsageError(Exception):
@@ -29,97 +29,7 @@ class UsageError(Exception):
 
 # --------------------------------------------------------------------------- inputs
 
-CHUNK = 8 * 1024 * 1024
 SMALL = 4 * 1024 * 1024  # inputs up to this size are normalised whole; larger ones are streamed
-
-
-class Input:
-    """One input: its name, its byte chunks (gzip opened), and its size when known."""
-
-    def __init__(self, name: str, chunks: Iterator[bytes], size: Optional[int]):
-        self.name, self.chunks, self.size = name, chunks, size
-
-
-def iter_inputs(paths: Sequence[str]) -> Iterator[tuple[str, Optional[Input], Optional[str]]]:
-    """(name as given, input, error) for each input; directories are walked for log files."""
-    for p in paths or ["-"]:
-        if p == "-":
-            yield "-", Input("-", _gunzip(_chunks(sys.stdin.buffer)), None), None
-            continue
-        if os.path.isdir(p):
-            files = sorted(os.path.join(d, f) for d, _dirs, names in os.walk(p) for f in names
-                           if f.endswith(LOG_SUFFIXES) and os.path.isfile(os.path.join(d, f)))
-            if not files:
-                yield p, None, "directory holds no *.log, *.jsonl or *.txt files"
-            for f in files:
-                yield _open(f)
-            continue
-        yield _open(p)
-
-
-def _open(p: str) -> tuple[str, Optional[Input], Optional[str]]:
-    try:
-        fh = open(p, "rb")
-    except FileNotFoundError:
-        return p, None, "no such file"
-    except IsADirectoryError:
-        return p, None, "is a directory"
-    except PermissionError:
-        return p, None, "permission denied"
-    except OSError as exc:
-        return p, None, exc.strerror or str(exc)
-    try:
-        size: Optional[int] = os.fstat(fh.fileno()).st_size
-    except OSError:
-        size = None
-    return p, Input(p, _gunzip(_chunks(fh, close=True)), size), None
-
-
-def _chunks(fh, close: bool = False) -> Iterator[bytes]:
-    try:
-        while True:
-            chunk = fh.read(CHUNK)
-            if not chunk:
-                return
-            yield chunk
-    finally:
-        if close:
-            fh.close()
-
-
-def _gunzip(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """The chunks, decompressed on the fly when they are gzip (rotated logs; several members too)."""
-    first = next(chunks, b"")
-    if first[:2] != b"\x1f\x8b":
-        if first:
-            yield first
-        yield from chunks
-        return
-    import zlib
-
-    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    pending = first
-    try:
-        while True:
-            while pending:
-                out = d.decompress(pending, CHUNK)
-                if out:
-                    yield out
-                pending = d.unconsumed_tail
-                if d.eof:
-                    pending = d.unused_data + pending
-                    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                    if pending and pending[:2] != b"\x1f\x8b":
-                        raise InputError("corrupt gzip data (trailing garbage)")
-            nxt = next(chunks, None)
-            if nxt is None:
-                break
-            pending = nxt
-        tail = d.flush()
-        if tail:
-            yield tail
-    except zlib.error as exc:
-        raise InputError(f"corrupt gzip data ({exc})") from None
 
 
 class _Scanner:
@@ -196,6 +106,11 @@ def cmd_match(args: argparse.Namespace) -> int:
         if error is None and inp is not None:
             try:
                 doc = _document(inp, index, scanner, args.quiet)
+            except NotText as exc:
+                if inp.walked:  # found in a directory: not a log, so not one of the inputs
+                    print(f"clawkb: note: {name}: skipped: {exc}", file=sys.stderr)
+                    continue
+                error = str(exc)
             except InputError as exc:
                 error = str(exc)
             except OSError as exc:

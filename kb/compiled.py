@@ -9,7 +9,9 @@ upgrading clawkb, rebuilds it. A missing, unreadable, corrupt or unwritable cach
 
 Where: `$CLAWKB_CACHE_DIR`, else `$XDG_CACHE_HOME/clawkb`, else `~/.cache/clawkb`. Set
 `CLAWKB_CACHE_DIR=off` to build in memory every time. The files are pickles written by this user
-for this user, like any tool's cache; nothing from an input is ever stored.
+for this user, like any tool's cache; nothing from an input is ever stored. Unpickling can run code,
+so a store is read only when the file is owned by this user and writable by no one else, and its key
+(stored before the pickle, as plain bytes) is compared before anything is unpickled.
 """
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ from typing import Optional
 
 from .knowledge import KnowledgeBase, default_dir
 
-FORMAT = 2  # bump when what is stored changes shape (2: the calibration tables)
+FORMAT = 3  # bump when what is stored changes shape (2: the calibration tables; 3: the key in plain bytes)
+MAGIC = b"clawkb-kb\0"  # a store: MAGIC, the key's length (8 bytes, big-endian), the key, the pickle
 
 
 def cache_dir() -> Optional[str]:
@@ -97,19 +100,47 @@ def load(directory: Optional[os.PathLike | str] = None) -> KnowledgeBase:
 
 
 def _read(path: str, key: bytes) -> Optional[KnowledgeBase]:
+    """The stored knowledge base when the store at `path` is this user's own and holds `key`. The
+    key is compared as bytes, before anything is unpickled."""
+    fh = _open_own(path)
+    if fh is None:
+        return None
     try:
-        with open(path, "rb") as fh:
-            if pickle.load(fh) != key:
+        with fh:
+            head = fh.read(len(MAGIC) + 8)
+            if head[:len(MAGIC)] != MAGIC or int.from_bytes(head[len(MAGIC):], "big") != len(key):
+                return None
+            if fh.read(len(key)) != key:
                 return None
             kb = pickle.load(fh)
-    except Exception:  # missing, truncated, from another version: rebuild
+    except Exception:  # truncated, from another version: rebuild
         return None
     return kb if isinstance(kb, KnowledgeBase) else None
 
 
+def _open_own(path: str):
+    """`path` opened for reading when it is a regular file owned by this user that no one else may
+    write (not through a symbolic link); else None: someone else's file is not loaded."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        import stat
+
+        uid = os.geteuid() if hasattr(os, "geteuid") else st.st_uid
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != uid or st.st_mode & 0o022:
+            os.close(fd)
+            return None
+        return os.fdopen(fd, "rb")
+    except OSError:
+        os.close(fd)
+        return None
+
+
 def _write(path: str, key: bytes, kb: KnowledgeBase) -> None:
-    _atomic_write(path, pickle.dumps(key, protocol=pickle.HIGHEST_PROTOCOL)
-                  + pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL))
+    _atomic_write(path, MAGIC + len(key).to_bytes(8, "big") + key + pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _atomic_write(path: str, data: bytes) -> bool:
@@ -118,7 +149,7 @@ def _atomic_write(path: str, data: bytes) -> bool:
     import tempfile
 
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path), suffix=".tmp", dir=os.path.dirname(path))
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -144,8 +175,11 @@ class FileStore:
     def get(self, key: str) -> Optional[bytes]:
         if self.directory is None:
             return None
+        fh = _open_own(os.path.join(self.directory, key + ".bin"))  # only this user's own files
+        if fh is None:
+            return None
         try:
-            with open(os.path.join(self.directory, key + ".bin"), "rb") as fh:
+            with fh:
                 return fh.read()
         except OSError:
             return None

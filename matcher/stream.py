@@ -10,7 +10,8 @@ document gives the diagnoses scoring every line would (tests/test_stream.py prov
 corpus and on large logs with failures buried at random depths). Memory holds one block, the last
 `margin` lines of the one before, and the kept lines; it does not grow with healthy traffic.
 
-No I/O here: the caller reads the input and feeds bytes.
+No I/O here: the caller reads the input and feeds UTF-8 text bytes (`kb.inputs` opens gzip,
+converts UTF-16 and refuses binary data).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from typing import Iterable, Iterator
 
 from .index import Index
 from .model import Document, Elided, Line
-from .normalise import document, looks_binary, normalise_lines, InputError
+from .normalise import document, normalise_lines
 from .prefilter import VERSION_CONTEXT, Scanner, indicator_condition, selected_indicators
 from .score import REACH, Lookup, indicator_hits, timestamp_of
 
@@ -83,7 +84,6 @@ class Stream:
     _tail: list = field(default_factory=list)  # (line number, raw bytes) of the previous block's end
     _pending_until: int = 0  # lines up to this number must be kept (an anchor near the last block's end)
     _versions: int = 0
-    _checked_binary: bool = False
     _windows: dict = field(default_factory=dict)  # (rule id, indicator id) -> windows kept for it
     _elided: dict = field(default_factory=dict)  # rule id -> [count, last line number, last time]
     _floor: int = 0  # no window reaches back to this line or before it (the last elided hit)
@@ -106,10 +106,6 @@ class Stream:
     def feed(self, block: bytes) -> None:
         if not block:
             return
-        if not self._checked_binary:
-            self._checked_binary = True
-            if looks_binary(block):
-                raise InputError("binary data, not a text log")
         base = self._base
         found = self.scanner.candidates(block)
         view = _Lines(block, found.newlines)

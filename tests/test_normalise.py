@@ -77,14 +77,26 @@ def test_volatile_values_are_masked_for_comparison_but_kept_for_display():
 
 
 def test_gzip_is_read_transparently():
-    assert decode_bytes(gzip.compress("reason=billing\n".encode())) == "reason=billing\n"
+    from kb.inputs import text_chunks
+
+    assert b"".join(text_chunks([gzip.compress("reason=billing\n".encode())])) == b"reason=billing\n"
 
 
 @pytest.mark.parametrize("data", [b"\x00\x01\x02\x03" * 100, bytes(range(256)) * 4])
 def test_binary_input_is_refused_with_a_one_line_reason(data):
+    from kb.inputs import text_chunks
+
     with pytest.raises(InputError) as err:
-        decode_bytes(data)
+        b"".join(text_chunks([data]))
     assert "\n" not in str(err.value)
+
+
+def test_decode_bytes_reads_utf16_with_a_bom_and_utf8_junk_that_starts_like_one():
+    text = "2026-05-01 error reason=billing \u2014 ok\n"
+    assert decode_bytes(b"\xff\xfe" + text.encode("utf-16-le")) == text
+    assert decode_bytes(b"\xfe\xff" + text.encode("utf-16-be")) == text
+    assert decode_bytes(b"\xef\xbb\xbf" + text.encode()) == text
+    assert "reason=billing" in decode_bytes(b"\xff\xfe bad \xc3 bytes then reason=billing")
 
 
 def test_invalid_utf8_is_read_without_losing_the_rest():
