@@ -21,18 +21,11 @@ import sys
 import zlib
 from typing import Optional
 
+from .cachedir import atomic_write, cache_dir, open_own
 from .knowledge import KnowledgeBase, default_dir
 
 FORMAT = 3  # bump when what is stored changes shape (2: the calibration tables; 3: the key in plain bytes)
 MAGIC = b"clawkb-kb\0"  # a store: MAGIC, the key's length (8 bytes, big-endian), the key, the pickle
-
-
-def cache_dir() -> Optional[str]:
-    env = os.environ.get("CLAWKB_CACHE_DIR")
-    if env:
-        return None if env.lower() in ("off", "0", "none") else env
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "clawkb")
 
 
 def _code_fingerprint() -> bytes:
@@ -102,7 +95,7 @@ def load(directory: Optional[os.PathLike | str] = None) -> KnowledgeBase:
 def _read(path: str, key: bytes) -> Optional[KnowledgeBase]:
     """The stored knowledge base when the store at `path` is this user's own and holds `key`. The
     key is compared as bytes, before anything is unpickled."""
-    fh = _open_own(path)
+    fh = open_own(path)
     if fh is None:
         return None
     try:
@@ -118,49 +111,8 @@ def _read(path: str, key: bytes) -> Optional[KnowledgeBase]:
     return kb if isinstance(kb, KnowledgeBase) else None
 
 
-def _open_own(path: str):
-    """`path` opened for reading when it is a regular file owned by this user that no one else may
-    write (not through a symbolic link); else None: someone else's file is not loaded."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        import stat
-
-        uid = os.geteuid() if hasattr(os, "geteuid") else st.st_uid
-        if not stat.S_ISREG(st.st_mode) or st.st_uid != uid or st.st_mode & 0o022:
-            os.close(fd)
-            return None
-        return os.fdopen(fd, "rb")
-    except OSError:
-        os.close(fd)
-        return None
-
-
 def _write(path: str, key: bytes, kb: KnowledgeBase) -> None:
-    _atomic_write(path, MAGIC + len(key).to_bytes(8, "big") + key + pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def _atomic_write(path: str, data: bytes) -> bool:
-    """Write by temp file + rename (a reader sees the old file or the new one); False when the cache
-    cannot be written (a read-only home: every run then builds in memory)."""
-    import tempfile
-
-    try:
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=os.path.basename(path), suffix=".tmp", dir=os.path.dirname(path))
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    except OSError:
-        return False
-    return True
+    atomic_write(path, MAGIC + len(key).to_bytes(8, "big") + key + pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 class FileStore:
@@ -175,7 +127,7 @@ class FileStore:
     def get(self, key: str) -> Optional[bytes]:
         if self.directory is None:
             return None
-        fh = _open_own(os.path.join(self.directory, key + ".bin"))  # only this user's own files
+        fh = open_own(os.path.join(self.directory, key + ".bin"))  # only this user's own files
         if fh is None:
             return None
         try:
@@ -185,7 +137,7 @@ class FileStore:
             return None
 
     def put(self, key: str, data: bytes) -> None:
-        if self.directory is None or not _atomic_write(os.path.join(self.directory, key + ".bin"), data):
+        if self.directory is None or not atomic_write(os.path.join(self.directory, key + ".bin"), data):
             return
         prefix = key.split("-")[0] + "-"
         try:
