@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from matcher import normalise, redact
@@ -200,3 +202,30 @@ def test_hostile_inputs_are_linear(n):
     t = time.perf_counter()
     redact(_HOSTILE[n])
     assert time.perf_counter() - t < 10
+
+
+def test_fix_and_its_standalone_script_print_no_proxy_credentials(tmp_path):
+    """`clawkb fix provider-wide-402-proxy` and the generated script show the config diff: the
+    baseUrl's user:pass@, `Authorization: Basic`, short Bearer and short apiKey stay masked."""
+    import json
+    import subprocess
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import state_trees
+
+    root = state_trees.build(tmp_path / "state", "legacy")
+    cfg = json.loads((root / "openclaw.json").read_text())
+    lit = cfg["models"]["providers"]["litellm"]
+    lit.update(baseUrl="http://proxyuser:FakePass-123@localhost:4000/v1", apiKey="sk-1234x",
+               headers={"Authorization": "Basic ZmFrZXVzZXI6ZmFrZXBhc3M=", "X-Proxy-Authorization": "Bearer fk9Qz2Lm"})
+    (root / "openclaw.json").write_text(json.dumps(cfg, indent=2))
+    fix = subprocess.run([sys.executable, "-m", "kb.cli", "fix", "provider-wide-402-proxy", "--state-dir", str(root)],
+                         capture_output=True, text=True)
+    subprocess.run([sys.executable, "-m", "kb.cli", "scripts", str(tmp_path / "scripts")], check=True, capture_output=True)
+    script = subprocess.run([sys.executable, str(tmp_path / "scripts" / "openclaw-split-proxy-provider.py"),
+                             "--state-dir", str(root)], capture_output=True, text=True)
+    for out in (fix.stdout + fix.stderr, script.stdout + script.stderr):
+        assert "litellm-" in out  # the diff is shown
+        for secret in ("FakePass-123", "ZmFrZXVzZXI6ZmFrZXBhc3M", "fk9Qz2Lm", "sk-1234x"):
+            assert secret not in out
