@@ -84,6 +84,12 @@ _SHAPES: tuple[tuple[str, str, tuple[str, ...], object], ...] = (
     ("basic-auth", r"(?<![A-Za-z])(?P<keep>[Bb]asic\s{1,4})(?P<s>[A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])",
      ("asic",), _basic_pair),
 )
+_BY_TRIGGER: list = []  # (triggers, shapes in order): shapes that share their triggers are tested once
+for _name, _source, _triggers, _check in _SHAPES:
+    if _BY_TRIGGER and _BY_TRIGGER[-1][0] == _triggers:
+        _BY_TRIGGER[-1][1].append((_name, _source, _check))
+    else:
+        _BY_TRIGGER.append((_triggers, [(_name, _source, _check)]))
 _COMPILED = {}  # name -> compiled pattern, compiled the first time a line holds its trigger
 
 
@@ -267,6 +273,11 @@ _DISCORD = re.compile(r"[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-
 _PIECES = re.compile(r"[/.]")
 
 
+# the characters that end a bare token, as spaces: `str.translate` + `split` find the long tokens in C,
+# after a whitespace split says one may be there, so a line without one (most lines) costs no regex scan
+_SPLIT = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum() and chr(c) not in "_-+/."})
+
+
 def _bare(m: re.Match[str]) -> str:
     tok = m.group(0)
     if _DISCORD.fullmatch(tok):
@@ -285,17 +296,19 @@ def redact(text: str) -> str:
     """`text` with every secret-shaped value replaced by its prefix and `[REDACTED]`."""
     if not text:
         return text
-    for name, source, triggers, check in _SHAPES:
+    for triggers, shapes in _BY_TRIGGER:
         for t in triggers:
             if t in text:
-                text = _shape_sub(_pattern(name, source), text, check)
+                for name, source, check in shapes:
+                    text = _shape_sub(_pattern(name, source), text, check)
                 break
     low = text.lower()
     for t in _CRED_TRIGGERS:
         if t in low:
             text = _fields(text)
             break
-    if len(text) >= 32:
+    if len(text) >= 32 and max(map(len, text.split()), default=0) >= 32 \
+            and any(len(p) >= 32 and not p.islower() for p in text.translate(_SPLIT).split()):
         text = _BARE.sub(_bare, text)
     return text
 
