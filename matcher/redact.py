@@ -24,11 +24,24 @@ Python 3.9: it is inlined into the standalone repair scripts (kb/remedies/bundle
 """
 from __future__ import annotations
 
-import binascii
 import re
 from math import log2
 
 REDACTED = "[REDACTED]"
+
+
+class _Lazy:
+    """A pattern compiled the first time it is used: a paste's start-up pays only for what it needs."""
+
+    __slots__ = ("source", "pattern")
+
+    def __init__(self, source: str):
+        self.source, self.pattern = source, None
+
+    def __getattr__(self, attr: str):
+        if self.pattern is None:
+            self.pattern = re.compile(self.source)
+        return getattr(self.pattern, attr)
 
 _T = r"A-Za-z0-9_\-"                 # base64url: the characters of most tokens
 _AT_TOKEN = r"(?<![A-Za-z0-9_\-])"   # a match starts where a token starts (one attempt per token)
@@ -40,6 +53,8 @@ def _hex_or_lower(value: str) -> bool:
 
 def _basic_pair(value: str) -> bool:
     """`Basic` credentials are base64 of `user:password`."""
+    import binascii  # only for a `Basic` value: start-up does not pay for it
+
     try:
         return b":" in binascii.a2b_base64(value + "=" * (-len(value) % 4))
     except (binascii.Error, ValueError):
@@ -118,7 +133,7 @@ def _shape_sub(pattern: re.Pattern[str], text: str, check) -> str:
 # bare one. The search runs in C; Python looks only at the candidates it finds. `(?=(?P<tail>...))(?P=tail)` is
 # an atomic group: the rest of the name is not given back character by character when no separator follows.
 _CRED_TRIGGERS = ("key", "token", "secret", "passw", "pwd", "auth", "credential", "access", "refresh", "private")
-_FIELD = re.compile(
+_FIELD = _Lazy(
     r"""(?i:key|token|secret|passw|pwd|auth|credential|access|refresh|private)(?=(?P<tail>[A-Za-z0-9_.\-]{0,48}))(?P=tail)"""
     r"""(?P<sep>["']?[ \t]{0,4}(?P<op>:=|=>|[:=])[ \t]{0,4}|["']?[ \t]{1,4})"""
     r"""(?:"(?P<dq>(?:[^"\\\n]|\\.){1,256})"|'(?P<sq>[^'\n]{1,256})'|(?P<v>[^\s"',;}\])]+))""")
@@ -133,16 +148,16 @@ _NOT_VALUE = ("id", "ids", "file", "path", "ref", "hint", "type", "name", "sourc
               "set", "present", "configured", "missing", "source", "store", "format", "scope", "scopes", "field")
 _SCHEMES = ("bearer ", "basic ", "bot ", "token ", "digest ", "apikey ", "key ", "sso-key ", "aws4-hmac-sha256 ")
 _SCHEME_WORDS = frozenset(s.strip() for s in _SCHEMES)
-_AFTER_SCHEME = re.compile(r"[ \t]{1,4}([^\s\"',;}\])]+)")
+_AFTER_SCHEME = _Lazy(r"[ \t]{1,4}([^\s\"',;}\])]+)")
 _PLACEHOLDER_WORDS = frozenset(("token", "password", "oauth", "apikey", "api_key", "bearer", "basic", "true", "false", "null", "none", "undefined", "nil", "redacted", "hidden", "masked",
                                 "missing", "unset", "empty", "required", "optional", "string", "invalid", "expired",
                                 "present", "set", "configured"))
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_HEX = re.compile(r"(?:sha256:|sha1:|0x)?[0-9a-fA-F]{7,}")
-_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)*[a-zA-Z%]{0,3}")
-_VERSION = re.compile(r"v?\d+(?:\.\d+)+(?:[-+][A-Za-z0-9.\-]*)?")
+_UUID = _Lazy(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_HEX = _Lazy(r"(?:sha256:|sha1:|0x)?[0-9a-fA-F]{7,}")
+_NUMBER = _Lazy(r"[+-]?\d+(?:[.,]\d+)*[a-zA-Z%]{0,3}")
+_VERSION = _Lazy(r"v?\d+(?:\.\d+)+(?:[-+][A-Za-z0-9.\-]*)?")
 # ids of requests, messages, runs and tool calls: evidence, and not credentials
-_ID_PREFIX = re.compile(r"(?i)(?:req|request|msg|toolu|srvtoolu|chatcmpl|resp|run|call|gen|file|batch|evt|thread|"
+_ID_PREFIX = _Lazy(r"(?i)(?:req|request|msg|toolu|srvtoolu|chatcmpl|resp|run|call|gen|file|batch|evt|thread|"
                         r"asst|org|sess|session|conv|span|trace|job|task|cron|agent|device|chat|user|acct)[_\-]")
 
 
@@ -267,10 +282,10 @@ def _fields(text: str) -> str:
 
 # 32+ token characters holding an upper-case letter, a lower-case letter and a digit: the look-aheads
 # read one token each (they start only where a token starts), so the scan stays linear.
-_BARE = re.compile(r"(?<![A-Za-z0-9_\-+/.])(?=[a-z0-9_\-+/.]*[A-Z])(?=[A-Z0-9_\-+/.]*[a-z])(?=[A-Za-z_\-+/.]*[0-9])"
+_BARE = _Lazy(r"(?<![A-Za-z0-9_\-+/.])(?=[a-z0-9_\-+/.]*[A-Z])(?=[A-Z0-9_\-+/.]*[a-z])(?=[A-Za-z_\-+/.]*[0-9])"
                    r"[A-Za-z0-9_\-+/.]{32,}={0,2}")
-_DISCORD = re.compile(r"[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40}")
-_PIECES = re.compile(r"[/.]")
+_DISCORD = _Lazy(r"[MNO][A-Za-z0-9_\-]{23,27}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,40}")
+_PIECES = _Lazy(r"[/.]")
 
 
 # the characters that end a bare token, as spaces: `str.translate` + `split` find the long tokens in C,
