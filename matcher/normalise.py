@@ -228,6 +228,8 @@ def _physical_lines(text: str, first_line: int = 1) -> Iterator[tuple[int, str, 
     for no, raw in enumerate(text.split("\n"), start=first_line):
         for part in raw.split("\r"):
             cut = len(part) > MAX_LINE
+            if cut:  # redact before cutting: a secret across a cut would keep its tail in the next piece
+                part = redact(part)
             for start in range(0, max(len(part), 1), MAX_LINE):
                 yield no, part[start : start + MAX_LINE], cut
 
