@@ -27,7 +27,7 @@ class LazyRegex:
 
     __slots__ = ("pattern", "flags", "code", "_rx")
 
-    def __init__(self, pattern: str, flags: int = 0, code: Optional[tuple] = None):
+    def __init__(self, pattern: str, flags: int = 0, code: Optional[bytes] = None):
         # code: what the pattern compiles to (`regex_code.capture`), stored with the index so that a
         # later run makes the pattern object without compiling it again
         self.pattern, self.flags, self.code, self._rx = pattern, flags, code, None
@@ -39,7 +39,7 @@ class LazyRegex:
 
     @property
     def compiled(self) -> re.Pattern[str]:
-        rx = self._rx
+        rx = getattr(self, "_rx", None)  # a loaded LazyRegex has the slot unset
         if rx is None:
             rx = rebuild(self.pattern, self.flags, self.code) if self.code is not None else None
             if rx is None:
@@ -53,8 +53,8 @@ class LazyRegex:
     def finditer(self, text: str):
         return self.compiled.finditer(text)
 
-    def __reduce__(self):
-        return (LazyRegex, (self.pattern, self.flags, self.code))
+    def __getstate__(self):  # stored without the compiled pattern: loading one runs no Python code
+        return (None, {"pattern": self.pattern, "flags": self.flags, "code": self.code})
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, LazyRegex) and (self.pattern, self.flags) == (other.pattern, other.flags)

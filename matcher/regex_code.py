@@ -15,6 +15,7 @@ with `re.compile` as it always could.
 from __future__ import annotations
 
 import re
+import struct
 from array import array
 from typing import Optional
 
@@ -24,7 +25,10 @@ try:  # CPython's regex engine and compiler internals (3.11+ names)
 except ImportError:  # pragma: no cover - another implementation
     _sre = _compiler = _parser = None
 
-Code = tuple  # (magic, codesize, flags, program as bytes, groups, groupindex)
+# A program as stored: one bytes object (`struct` header, group names, the program's code units), so
+# that a stored index of a thousand regexes loads as a thousand strings, not a thousand tuples and dicts
+_HEADER = struct.Struct("<IBIIIH")  # magic, code unit size, flags asked, flags in all, groups, length of the group names
+Code = bytes
 
 
 def _engine() -> Optional[tuple[int, int]]:
@@ -36,31 +40,37 @@ def _engine() -> Optional[tuple[int, int]]:
 def capture(pattern: str, flags: int) -> Optional[Code]:
     """What `re.compile(pattern, flags)` compiles to, in a form to store; None when it cannot be had."""
     engine = _engine()
-    if engine is None or None in engine:
+    if engine is None or None in engine or engine[1] not in (2, 4):
         return None
     try:
         parsed = _parser.parse(pattern, flags)
         program = array("I" if engine[1] == 4 else "H", [int(c) for c in _compiler._code(parsed, flags)])
         state = parsed.state
-        return (*engine, flags | state.flags, program.tobytes(), state.groups - 1, dict(state.groupdict))
+        names = "\0".join(f"{name}\0{i}" for name, i in state.groupdict.items()).encode("utf-8")
+        return _HEADER.pack(engine[0], engine[1], flags, flags | state.flags, state.groups - 1, len(names)) + names + program.tobytes()
     except Exception:
         return None
 
 
 def rebuild(pattern: str, flags: int, code: Optional[Code]) -> Optional[re.Pattern[str]]:
     """The pattern object `code` (from `capture`) stands for, or None when it cannot be used here."""
-    if code is None or _engine() != tuple(code[:2]):
+    engine = _engine()
+    if code is None or engine is None:
         return None
     try:
-        _magic, size, all_flags, program, groups, groupindex = code
+        magic, size, asked, all_flags, groups, n = _HEADER.unpack_from(code)
+        if (magic, size, asked) != (*engine, flags):
+            return None
+        fields = code[_HEADER.size:_HEADER.size + n].decode("utf-8").split("\0") if n else []
+        groupindex = {fields[i]: int(fields[i + 1]) for i in range(0, len(fields), 2)}
         ints = array("I" if size == 4 else "H")
-        ints.frombytes(program)
+        ints.frombytes(code[_HEADER.size + n:])
         indexgroup = [None] * (groups + 1)
         for name, i in groupindex.items():
             indexgroup[i] = name
-        rx = _sre.compile(pattern, all_flags, ints.tolist(), groups, dict(groupindex), tuple(indexgroup))
+        rx = _sre.compile(pattern, all_flags, ints.tolist(), groups, groupindex, tuple(indexgroup))
     except Exception:
         return None
-    if rx.pattern != pattern or rx.groups != groups or (rx.flags & ~re.UNICODE) != (all_flags & ~re.UNICODE):
+    if rx.pattern != pattern or rx.groups != groups or rx.flags != all_flags:
         return None
     return rx

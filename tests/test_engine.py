@@ -187,6 +187,9 @@ def test_a_stored_regex_program_makes_the_pattern_re_compile_makes(index, dev_ca
         assert (made.pattern, made.flags, made.groups, made.groupindex) == (plain.pattern, plain.flags, plain.groups, plain.groupindex)
         assert [m.span() for t in lines for m in made.finditer(t)] == [m.span() for t in lines for m in plain.finditer(t)]
     code = capture(r"reason=(billing|auth)\b", re.I)
-    assert rebuild(r"reason=(billing|auth)\b", re.I, (code[0] + 1, *code[1:])) is None  # another engine
-    assert rebuild(r"reason=(billing|auth)\b", re.I, (*code[:3], code[3][:-8], *code[4:])) is None  # truncated
+    assert rebuild(r"reason=(billing|auth)\b", re.I, bytes([code[0] ^ 1]) + code[1:]) is None  # another engine
+    assert rebuild(r"reason=(billing|auth)\b", re.I, code[:-8]) is None  # truncated
+    assert rebuild(r"reason=(billing|auth)\b", 0, code) is None  # not this pattern's program
+    named = capture(r"(?P<profile>[\w-]+):(?P<kind>oauth|token)", 0)
+    assert rebuild(r"(?P<profile>[\w-]+):(?P<kind>oauth|token)", 0, named).groupindex == {"profile": 1, "kind": 2}
     assert rebuild(r"reason=(billing|auth)\b", re.I, code).search("x reason=AUTH y").group(1) == "AUTH"
