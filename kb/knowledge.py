@@ -130,10 +130,38 @@ class KnowledgeBase:
         return f"KnowledgeBase({len(self.signatures)} signatures from {self.directory!r})"
 
     def get(self, sig_id: str) -> Signature:
+        if "signatures" not in self.__dict__:  # loaded from the store: only the one asked for
+            return self._stored_one(sig_id)
         for s in self.signatures:
             if s.id == sig_id:
                 return s
         raise KeyError(sig_id)
+
+    # Stored (kb.compiled), each signature is kept as its own pickle: a pasted log that is diagnosed
+    # with three failures loads those three signatures' texts, not thirty.
+    def __getstate__(self) -> dict:
+        import pickle
+
+        state = dict(self.__dict__)
+        state["_stored"] = [(s.id, pickle.dumps(s, protocol=pickle.HIGHEST_PROTOCOL)) for s in state.pop("signatures")]
+        return state
+
+    def __getattr__(self, name: str):
+        if name == "signatures" and "_stored" in self.__dict__:
+            self.__dict__["signatures"] = sigs = [self._stored_one(sig_id) for sig_id, _blob in self._stored]
+            return sigs
+        raise AttributeError(name)
+
+    def _stored_one(self, sig_id: str) -> Signature:
+        import pickle
+
+        loaded = self.__dict__.setdefault("_loaded", {})
+        if sig_id not in loaded:
+            blob = next((b for i, b in self.__dict__["_stored"] if i == sig_id), None)
+            if blob is None:
+                raise KeyError(sig_id)
+            loaded[sig_id] = pickle.loads(blob)
+        return loaded[sig_id]
 
     @property
     def ids(self) -> list[str]:
