@@ -25,10 +25,11 @@ MASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 # A mask runs only when its trigger test passes (most lines lack most shapes).
+_DIGIT = re.compile(r"\d").search
 _TRIGGERS = {
     "ts": lambda t: ":" in t and "-" in t, "date": lambda t: "-" in t, "time": lambda t: ":" in t,
     "uuid": lambda t: "-" in t, "hash": lambda t: True, "email": lambda t: "@" in t, "url": lambda t: "http" in t,
-    "path": lambda t: "/" in t or "\\" in t, "num": lambda t: True,
+    "path": lambda t: "/" in t or "\\" in t, "num": lambda t: _DIGIT(t) is not None,
 }
 
 
@@ -40,10 +41,21 @@ def mask(text: str) -> str:
 
 
 def mask_lines(texts: Sequence[str]) -> list[str]:
-    """`mask` of each text, worked over the texts joined: a few substitutions for a whole document
-    rather than a few for every line. No mask matches a line break, so no mask runs from one line
-    into the next."""
+    """`mask` of each text, each mask worked over the lines its trigger passes, joined: a few
+    substitutions for a whole document rather than a few for every line, and no mask running over
+    lines that cannot hold its shape. No mask matches a line break, so none runs from one line into
+    the next."""
     if any("\n" in t for t in texts):
         return [mask(t) for t in texts]
-    out = mask("\n".join(texts)).split("\n")
-    return out if len(out) == len(texts) else [mask(t) for t in texts]
+    out = list(texts)
+    for name, pattern in MASKS:
+        trigger = _TRIGGERS[name]
+        picked = [i for i, t in enumerate(out) if trigger(t)]
+        if not picked:
+            continue
+        done = pattern.sub(f"<{name}>", "\n".join([out[i] for i in picked])).split("\n")
+        if len(done) != len(picked):
+            return [mask(t) for t in texts]
+        for i, t in zip(picked, done):
+            out[i] = t
+    return out

@@ -37,9 +37,12 @@ class Needles:
         `starts[i]`): the positions, in order, of the lines holding it."""
         found: dict[str, set[int]] = {}
         if self._automaton is not None:
-            order = self._order
+            order, line, next_start = self._order, -1, -1
             for end, k in self._automaton.iter(joined):
-                found.setdefault(order[k], set()).add(bisect_right(starts, end) - 1)
+                if end >= next_start:  # hits come in the order of their ends: a line past the last one
+                    line = bisect_right(starts, end) - 1
+                    next_start = starts[line + 1] if line + 1 < len(starts) else len(joined) + 1
+                found.setdefault(order[k], set()).add(line)
         else:
             last = len(starts) - 1
             for word in self.words:

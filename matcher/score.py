@@ -86,8 +86,9 @@ class Lookup:
         found: set[int] = set()
         last = len(starts) - 1
         present = None
+        known = self.needles.words if self.needles is not None else ()
         for w in words:
-            if self.needles is not None and w in self.needles:
+            if w in known:
                 if present is None:
                     present = self._present.get(form)
                     if present is None:
