@@ -608,7 +608,11 @@ def entry() -> None:
     command has finished its work (files written and closed, threads joined) when `main` returns;
     freeing the loaded knowledge base object by object and unloading every module would cost a
     pasted log a tenth of its match time. Only the standard streams are left to flush."""
-    code = main()
+    finish(main())
+
+
+def finish(code: int) -> None:
+    """Flush the standard streams and leave with `code` (see `entry`)."""
     try:
         sys.stdout.flush()
     except BrokenPipeError:  # `clawkb match big.log | head`: the reader has what it wanted

@@ -72,7 +72,7 @@ def _read(path: str) -> dict:
 
 
 def seed(path: Optional[str]) -> frozenset:
-    """Put the stored regexes into `re`'s cache; the keys now there from the store."""
+    """Put the stored regexes into `re`'s cache; the keys of the store now in it."""
     cache = _cache()
     if path is None or cache is None:
         return frozenset()
@@ -85,7 +85,8 @@ def seed(path: Optional[str]) -> frozenset:
         if not (isinstance(key, tuple) and len(key) == 2 and isinstance(key[0], str) and isinstance(key[1], int)):
             continue
         pattern, flags = key
-        if (str, pattern, flags) in cache:
+        if (str, pattern, flags) in cache:  # compiled already (the console script's own re.sub): stored
+            seeded.add((pattern, flags))
             continue
         rx = code_module.rebuild(pattern, flags, code)
         if rx is not None:
@@ -94,12 +95,12 @@ def seed(path: Optional[str]) -> frozenset:
     return frozenset(seeded)
 
 
-def remember(path: Optional[str], seeded: frozenset) -> int:
+def remember(path: Optional[str], seeded: frozenset) -> frozenset:
     """Store the regexes in `re`'s cache that were not seeded from the store (what this run compiled),
-    with those that were; the number added. Nothing is written when nothing is new."""
+    with those that were; the keys added. Nothing is written when nothing is new."""
     cache = _cache()
     if path is None or cache is None:
-        return 0
+        return frozenset()
     capture = _regex_code().capture
     new = {}
     for key in list(cache):
@@ -108,8 +109,8 @@ def remember(path: Optional[str], seeded: frozenset) -> int:
             if code is not None:
                 new[key[1], key[2]] = code
     if not new:
-        return 0
+        return frozenset()
     entries = dict(list({**_read(path), **new}.items())[-MAX_ENTRIES:])  # the newest, within the bound
     if not atomic_write(path, marshal.dumps(entries)):
-        return 0
-    return len(new)
+        return frozenset()
+    return frozenset(new)
