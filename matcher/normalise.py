@@ -14,7 +14,7 @@ from typing import Iterable, Iterator, Sequence
 
 from .masks import mask_lines
 from .model import Document, Line
-from .redact import redact
+from .redact import REDACTED, redact
 from .versions import find_openclaw_version
 
 SNIFF = 8192  # bytes that tell an input's encoding
@@ -310,10 +310,15 @@ def normalise_lines(text: str, first_line: int = 1) -> list[Line]:
     """Normalised lines of one contiguous piece of input that starts at `first_line`."""
     kept = []
     at, prev = first_line - 1, None
+    in_key = False  # inside a PEM private key pasted over several lines: every body line is withheld
     for no, cleaned in clean_lines(text, first_line):
         if no != prev:  # blank lines count; pieces of one cut line do not
             at, prev = at + 1, no
-        shown = redact(cleaned).strip()
+        if in_key and "-----END" not in cleaned:
+            shown = REDACTED if cleaned.strip() else ""
+        else:
+            in_key = "-----BEGIN" in cleaned and "PRIVATE KEY" in cleaned and "-----END" not in cleaned
+            shown = redact(cleaned).strip()
         if shown:
             kept.append((no, at, shown))
     canons = canonical_lines([shown for _no, _at, shown in kept])

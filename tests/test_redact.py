@@ -229,3 +229,17 @@ def test_fix_and_its_standalone_script_print_no_proxy_credentials(tmp_path):
         assert "litellm-" in out  # the diff is shown
         for secret in ("FakePass-123", "ZmFrZXVzZXI6ZmFrZXBhc3M", "fk9Qz2Lm", "sk-1234x"):
             assert secret not in out
+
+
+def test_a_private_key_pasted_over_several_lines_loses_every_body_line():
+    """Line by line, a PEM key's short last line looks like nothing: the normaliser withholds every
+    line between BEGIN ... PRIVATE KEY and END, and only those."""
+    from matcher import normalise
+
+    body = ["MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7fakefakefake", "Zm9vYmFy", "c2hvcnQ="]
+    text = "\n".join(["gateway: loading key", "-----BEGIN RSA PRIVATE KEY-----", *body,
+                      "-----END RSA PRIVATE KEY-----", "gateway: listening on 18789"])
+    shown = [line.text for line in normalise(text).lines]
+    assert not any(b in t for b in body for t in shown)
+    assert shown[0] == "gateway: loading key" and shown[-1] == "gateway: listening on 18789"
+    assert "-----END RSA PRIVATE KEY-----" in shown and shown.count("[REDACTED]") == 3
