@@ -72,7 +72,7 @@ def _read(path: str) -> dict:
 
 
 def seed(path: Optional[str]) -> frozenset:
-    """Put the stored regexes into `re`'s cache; the keys of the store now in it."""
+    """Put the stored regexes into `re`'s cache; the keys of the store (seeded, or in the cache already)."""
     cache = _cache()
     if path is None or cache is None:
         return frozenset()
@@ -91,7 +91,7 @@ def seed(path: Optional[str]) -> frozenset:
         rx = code_module.rebuild(pattern, flags, code)
         if rx is not None:
             cache[str, pattern, flags] = rx
-            seeded.add((pattern, flags))
+        seeded.add((pattern, flags))  # stored either way: one that does not rebuild is not stored again every run
     return frozenset(seeded)
 
 

@@ -7,6 +7,8 @@ YAML files or web pages (the `kb` package turns signature files into `Rule`s).
     index = compile_rules([Rule(id="x", indicators=(Indicator("a", "phrase", "out of extra usage", 0.8),))])
     diagnose(normalise(text), index)
 """
+# bound here too when kb.regex_store loaded it on its own before the package (the launcher does)
+from . import regex_code  # noqa: F401
 from .index import Index, compile_rules
 from .model import (Capture, Diagnosis, Document, Elided, EvidenceHit, Indicator, Line, Rule, VersionRange,
                     VersionVerdict)

@@ -29,9 +29,6 @@ class Needles:
         self._order = tuple(sorted(self.words))  # the automaton stores a needle's place in this order
         self._automaton = _build(self._order) if automaton and ahocorasick is not None and self.words else None
 
-    def __contains__(self, word: str) -> bool:
-        return word in self.words
-
     def lines_holding(self, joined: str, starts: Sequence[int]) -> dict[str, list[int]]:
         """For each needle present in `joined` (lines joined by "\\n", line i starting at
         `starts[i]`): the positions, in order, of the lines holding it."""

@@ -295,13 +295,20 @@ class _Boom:
         return (os.system, ("touch " + os.environ["CLAWKB_TEST_MARKER"],))
 
 
-def test_the_cache_key_is_checked_before_anything_is_unpickled(tmp_path, monkeypatch):
+@pytest.fixture
+def stored(tmp_path, monkeypatch):
+    """(the compiled-index store of a fresh cache directory, the file a hostile pickle would create)."""
     cache = tmp_path / "cache"
     monkeypatch.setenv("CLAWKB_CACHE_DIR", str(cache))
     marker = tmp_path / "ran"
     monkeypatch.setenv("CLAWKB_TEST_MARKER", str(marker))
     compiled.load(ROOT / "signatures")
     (store,) = cache.glob("kb-*.pickle")
+    return store, marker
+
+
+def test_the_cache_key_is_checked_before_anything_is_unpickled(stored):
+    store, marker = stored
     # a pickle that runs code, under a wrong key, and in the old format (pickled key first)
     for payload in (compiled.MAGIC + (3).to_bytes(8, "big") + b"bad" + pickle.dumps(_Boom()),
                     pickle.dumps(_Boom()) + pickle.dumps(_Boom())):
@@ -311,13 +318,8 @@ def test_the_cache_key_is_checked_before_anything_is_unpickled(tmp_path, monkeyp
         assert not marker.exists()
 
 
-def test_a_cache_file_others_can_write_or_own_is_not_loaded(tmp_path, monkeypatch):
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("CLAWKB_CACHE_DIR", str(cache))
-    marker = tmp_path / "ran"
-    monkeypatch.setenv("CLAWKB_TEST_MARKER", str(marker))
-    compiled.load(ROOT / "signatures")
-    (store,) = cache.glob("kb-*.pickle")
+def test_a_cache_file_others_can_write_or_own_is_not_loaded(stored, tmp_path):
+    store, marker = stored
     good = store.read_bytes()
     head = good.index(compiled.MAGIC) + len(compiled.MAGIC)
     klen = int.from_bytes(good[head:head + 8], "big")
