@@ -23,11 +23,10 @@ import re
 from bisect import bisect_left, bisect_right
 from typing import NamedTuple, Optional, Sequence
 
-from rapidfuzz import fuzz, process
-
 from .index import CompiledIndicator, CompiledRule, Index, matches
 from .model import Diagnosis, Document, EvidenceHit, Line
 from .needles import Needles
+from .phrase import partial_scores
 from .versions import verdict as version_verdict
 
 OUTSIDE_WINDOW = 0.5
@@ -135,12 +134,7 @@ def indicator_hits(ind: CompiledIndicator, lines: Sequence[Line], lookup: Option
     for pos in (lookup.holding(anchors, "masked") if anchors else range(len(lines))):
         if len(lines[pos].masked) >= need:
             choices[pos] = lines[pos].masked
-    found = {}
-    if choices:
-        for _choice, score, pos in process.extract(
-            needle, choices, scorer=fuzz.partial_ratio, score_cutoff=spec.min_similarity, limit=None
-        ):
-            found[pos] = score / 100.0
+    found = partial_scores(needle, choices, spec.min_similarity) if choices else {}
     pairs = {}
     for pos, a, b in lookup.short_pairs(need):
         if pos not in found and len(a) + len(b) + 1 >= need:
@@ -148,10 +142,7 @@ def indicator_hits(ind: CompiledIndicator, lines: Sequence[Line], lookup: Option
             if not anchors or any(w in joined for w in anchors):
                 pairs[pos] = joined
     if pairs:
-        for _choice, score, pos in process.extract(
-            needle, pairs, scorer=fuzz.partial_ratio, score_cutoff=spec.min_similarity, limit=None
-        ):
-            found[pos] = score / 100.0
+        found.update(partial_scores(needle, pairs, spec.min_similarity))
     return sorted((_Hit(pos, s) for pos, s in found.items()), key=lambda h: h.pos)
 
 
