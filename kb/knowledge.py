@@ -8,7 +8,7 @@ import os
 from typing import Any, Optional
 
 from matcher import Capture, Indicator, Rule, VersionRange, compile_rules
-from matcher.index import Index
+from matcher.index import Index, StoredRules
 
 from .texts import Text, prepare
 
@@ -144,6 +144,8 @@ class KnowledgeBase:
 
         state = dict(self.__dict__)
         state["_stored"] = [(s.id, pickle.dumps(s, protocol=pickle.HIGHEST_PROTOCOL)) for s in state.pop("signatures")]
+        if state.get("_index") is not None:  # and each compiled rule too: a paste loads those its anchors meet
+            state["_index"] = state["_index"]._replace(rules=StoredRules(state["_index"].rules))
         return state
 
     def __getattr__(self, name: str):

@@ -7,7 +7,8 @@ contain for any indicator to possibly match it (used to skip lines cheaply).
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, Optional, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple, Optional
 
 from .masks import mask
 from .model import Capture, Indicator, Rule
@@ -97,16 +98,94 @@ class CompiledRule(NamedTuple):
     captures: tuple[tuple[Capture, LazyRegex, tuple[str, ...]], ...]  # with the words a line must hold (lower-cased)
 
 
+# what a rule's anchors need before any of them can match a document: for each anchor indicator, the
+# form of the lines it looks at and the words one of which such a line holds (`anchor_needs`)
+Needs = tuple[tuple[str, tuple[str, ...]], ...]
+
+
 class Index(NamedTuple):
-    rules: tuple[CompiledRule, ...]
+    rules: Sequence[CompiledRule]  # a tuple, or `StoredRules` in an index kept between runs
     # every literal needle of the rules (anchor words, gates, literals), searched all at once
     needles: Optional[Needles] = None
+    ids: tuple[str, ...] = ()  # the rules' ids, in order
+    # per rule, in order: what its anchors need (`anchor_needs`), None when an anchor may match any line;
+    # a rule none of whose needs a document meets scores zero, and is not even loaded
+    needs: tuple[Optional[Needs], ...] = ()
 
     def rule(self, rule_id: str) -> CompiledRule:
+        if self.ids:
+            try:
+                return self.rules[self.ids.index(rule_id)]
+            except ValueError:
+                raise KeyError(rule_id) from None
         for r in self.rules:
             if r.rule.id == rule_id:
                 return r
         raise KeyError(rule_id)
+
+
+class StoredRules(Sequence):
+    """An index's rules as stored between runs: each rule pickled on its own and loaded when first
+    asked for. A pasted log meets the anchors of a few rules; loading all thirty rules' indicators
+    (tens of thousands of small objects) would cost more than scoring the few."""
+
+    __slots__ = ("_blobs", "_rules")
+
+    def __init__(self, rules: Sequence[CompiledRule]):
+        self._rules: list[Optional[CompiledRule]] = list(rules)
+        self._blobs: tuple[bytes, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        rule = self._rules[i]
+        if rule is None:
+            import pickle
+
+            rule = self._rules[i] = pickle.loads(self._blobs[i])
+        return rule
+
+    def __reduce__(self):
+        import pickle
+
+        blobs = self._blobs if all(r is None for r in self._rules) and self._blobs else tuple(
+            pickle.dumps(self[i], protocol=pickle.HIGHEST_PROTOCOL) for i in range(len(self)))
+        return (_stored_rules, (blobs,))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"StoredRules({len(self)} rules)"
+
+
+def _stored_rules(blobs: tuple[bytes, ...]) -> StoredRules:
+    rules = StoredRules(())
+    rules._rules, rules._blobs = [None] * len(blobs), blobs
+    return rules
+
+
+def anchor_needs(rule: CompiledRule) -> Optional[Needs]:
+    """What one of a rule's anchor indicators needs of a line before it can match it, as
+    `Lookup.holding` looks: (form, words) per anchor; None when some anchor may match any line.
+    The same necessary conditions `score.indicator_hits` narrows its candidate lines by."""
+    needs = []
+    for ind in rule.indicators:
+        if ind.spec.role != "anchor":
+            continue
+        if ind.spec.kind == "regex":
+            words, form = ind.gate or ind.anchors, "canon"
+        elif ind.spec.kind == "literal":
+            words, form = (ind.needle,), "text" if ind.spec.case_sensitive else "canon"
+        else:
+            words, form = ind.anchors, "masked"
+        if not words:
+            return None
+        needs.append((form, tuple(words)))
+    return tuple(needs)
 
 
 def _phrase_anchors(needle: str) -> tuple[str, ...]:
@@ -237,7 +316,8 @@ def compile_rules(rules: Sequence[Rule]) -> Index:
                 words.add(ind.needle)
         for _c, _rx, anchors in r.captures:
             words.update(anchors)
-    return Index(tuple(compiled), Needles(words))
+    return Index(tuple(compiled), Needles(words), tuple(r.rule.id for r in compiled),
+                 tuple(anchor_needs(r) for r in compiled))
 
 
 def _checked(pattern: str) -> str:

@@ -67,6 +67,10 @@ class Lookup:
         lengths, pairs = self._pairs
         return sorted(pairs[:bisect_left(lengths, shorter_than)])
 
+    def meets(self, needs) -> bool:
+        """Whether the lines meet one of a rule's anchor needs (`index.anchor_needs`; None: always)."""
+        return needs is None or any(self.holding(words, form) for form, words in needs)
+
     def _form(self, form: str) -> tuple[str, list[int]]:
         got = self._joined.get(form)
         if got is None:
@@ -260,7 +264,12 @@ def diagnose(
     """Ranked diagnoses for a normalised document. Pure: no I/O, no global state."""
     results: list[Diagnosis] = []
     lookup = Lookup(doc.lines, index.needles)
-    for rule in index.rules:
+    for i in range(len(index.rules)):
+        if index.ids and only is not None and index.ids[i] not in only:
+            continue
+        if index.needs and not lookup.meets(index.needs[i]):
+            continue  # none of its anchors can match: zero, without loading the rule
+        rule = index.rules[i]
         if only is not None and rule.rule.id not in only:
             continue
         scored = score_rule(rule, doc, lookup)
@@ -340,7 +349,7 @@ def rank(results: list[Diagnosis], index: Index) -> list[Diagnosis]:
     """Best first; a root cause (a rule that `explains` another reported rule) before what it explains.
     A diagnosis whose every evidence line is evidence of a root cause that explains it, at least as
     confident, says nothing that cause does not: it is dropped (the cause's page names it)."""
-    explains = {r.rule.id: set(r.rule.explains) for r in index.rules}
+    explains = {d.id: set(index.rule(d.id).rule.explains) for d in results}
     lines = {d.id: {e.line for e in d.evidence} for d in results}
     results = sorted((d for d in results if not any(
         d.id in explains.get(o.id, ()) and o.confidence >= d.confidence and lines[d.id] and lines[d.id] <= lines[o.id]

@@ -30,6 +30,21 @@ def test_a_stored_knowledge_base_diagnoses_as_the_signature_files_do(tmp_path, m
     assert second.ids == kb.ids
 
 
+def test_a_stored_index_loads_only_the_rules_whose_anchors_the_paste_meets(tmp_path, monkeypatch, kb):
+    monkeypatch.setenv("CLAWKB_CACHE_DIR", str(tmp_path / "cache"))
+    compiled.load(ROOT / "signatures")
+    index = compiled.load(ROOT / "signatures").index()  # read back: rules not yet loaded
+    assert _ids_of(index) == _ids(kb)
+    loaded = [i for i, r in enumerate(index.rules._rules) if r is not None]
+    assert 0 < len(loaded) < len(index.rules) // 2
+    assert {index.ids[i] for i in loaded} >= {d for d, _c in _ids(kb)}
+    assert [r.rule.id for r in index.rules] == list(index.ids)  # and the rest load when asked for
+
+
+def _ids_of(index):
+    return [(d.id, d.confidence) for d in diagnose(normalise(PASTE), index)]
+
+
 def test_editing_a_signature_rebuilds_the_store(tmp_path, monkeypatch):
     monkeypatch.setenv("CLAWKB_CACHE_DIR", str(tmp_path / "cache"))
     sigs = tmp_path / "sigs"

@@ -170,6 +170,26 @@ def test_the_needle_pass_changes_no_diagnosis(index, dev_cases):
         assert diagnose(doc, index, min_confidence=0.2) == diagnose(doc, plain, min_confidence=0.2), case["id"]
 
 
+def test_skipping_rules_whose_anchor_needs_are_unmet_changes_no_diagnosis(index):
+    """`Index.needs` says which rules cannot score on a document; scoring every rule anyway gives the
+    same diagnoses on every corpus case, training reports included, even at a low threshold."""
+    from matcher.score import Lookup
+
+    cases = [json.loads(line) for f in sorted((SHARED / "corpus").glob("*.jsonl"))
+             for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if not cases:
+        pytest.skip("corpus not found")
+    every = index._replace(needs=())
+    assert len(index.needs) == len(index.rules) and any(n is not None for n in index.needs)
+    skipped = 0
+    for case in cases:
+        doc = normalise(case["text"])
+        assert diagnose(doc, index, min_confidence=0.05) == diagnose(doc, every, min_confidence=0.05), case["id"]
+        lookup = Lookup(doc.lines, index.needles)
+        skipped += sum(not lookup.meets(n) for n in index.needs)
+    assert skipped > len(cases) * len(index.rules) // 2  # most rules are skipped on most reports
+
+
 def test_a_stored_regex_program_makes_the_pattern_re_compile_makes(index, dev_cases):
     """The index keeps what each regex compiles to (`matcher.regex_code`); the pattern rebuilt from it
     has the same flags and groups as `re.compile`'s and finds the same matches on every development
