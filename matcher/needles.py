@@ -50,6 +50,18 @@ class Needles:
                     i = joined.find(word, starts[pos + 1]) if pos < last else -1
         return {w: sorted(p) for w, p in found.items()}
 
+    @property
+    def one_pass(self) -> bool:
+        """Whether the needles are found in one pass (pyahocorasick is installed)."""
+        return self._automaton is not None
+
+    def present(self, text: str) -> set[str]:
+        """The needles `text` holds."""
+        if self._automaton is not None:
+            order = self._order
+            return {order[k] for _end, k in self._automaton.iter(text)}
+        return {w for w in self.words if w in text}
+
     def __reduce__(self):
         return (_restore, (self._order, self._automaton))
 

@@ -18,7 +18,7 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from .index import CompiledIndicator, Index
 from .regex_safety import BOUNDARY, alternatives, needles_of, plain
@@ -239,9 +239,17 @@ class HyperscanScanner(Scanner):
             """Scan one piece (outside the interpreter lock), then place its hits on lines."""
             base, end = pieces[i]
             out: list[tuple[int, int]] = []
+            # a condition matches again at each later needle of a line it matched on (`[^\n]*`):
+            # one hit per line and condition is enough (a 50 MB line of log records gives millions)
+            line_end = [-1] * (self._vid + 1)
 
             def on_match(pid, _start, to, _flags, _ctx):
-                out.append((base + to - 1, pid))
+                at = base + to - 1
+                if at < line_end[pid]:
+                    return None
+                nl = block.find(b"\n", at, end)
+                line_end[pid] = end if nl < 0 else nl
+                out.append((at, pid))
                 return None
 
             self._db.scan(memoryview(block)[base:end], match_event_handler=on_match, scratch=self._scratch[i])
@@ -433,37 +441,49 @@ class _ConditionCheck:
         self._checks = [(tuple({plain(n).encode("utf-8").lower() for conj in c for n in conj[0]}),
                          tuple(tuple(tuple(needle(n) for n in sorted(group)) for group in conj) for conj in c))
                         for c in conditions]
-        self._trie: "re.Pattern[bytes] | None" = None
+        self._finder = None  # finds every needle of a long line in one pass, built on first need
 
     def __call__(self, line: bytes) -> list[int]:
         low = line.lower()  # ASCII case folding, as the patterns' IGNORECASE on bytes
-        if len(low) > LONG_LINE:
-            present = self._present(low)
-            holds = present.__contains__
-        else:
-            holds = low.__contains__
+        present = self._present(low) if len(low) > LONG_LINE else None
+        holds = present.__contains__ if present is not None else low.__contains__
         return [i for i, (needles, alts) in enumerate(self._checks)
-                if any(holds(n) for n in needles) and any(_meets(low, conj) for conj in alts)]
+                if any(holds(n) for n in needles) and any(_meets(low, conj, present) for conj in alts)]
 
     def _present(self, low: bytes) -> set:
-        """The first needles held by a long line, found in one pass (a substring search per needle
-        would read a 50 MB line 500 times): the trie gives the longest needle starting at each
-        position, and with it every needle that is a prefix of that one."""
-        if self._trie is None:
+        """Every needle a long line holds, found in one pass (a substring search per needle would
+        read a 50 MB line hundreds of times, and again for each needle set a condition orders)."""
+        if self._finder is None:
             words = {n for needles, _alts in self._checks for n in needles}
-            self._prefixes = {w: [w[:k] for k in range(1, len(w) + 1) if w[:k] in words] for w in words}
-            self._trie = re.compile(b"(?=(" + trie_pattern(words) + b"))")
-        return {p for w in set(self._trie.findall(low)) for p in self._prefixes[w]}
+            words |= {n for _needles, alts in self._checks for conj in alts for group in conj for n, _b in group}
+            self._finder = _one_pass(words)
+        return self._finder(low)
 
 
-def _meets(low: bytes, conj) -> bool:
-    """Whether the needle sets of `conj` occur in `low` one after another, in some order."""
+def _one_pass(words: set) -> Callable[[bytes], set]:
+    """A function giving the `words` (lower-case bytes) a lower-cased text holds. With pyahocorasick,
+    an Aho-Corasick automaton over the bytes read as Latin-1 (one character per byte, so a match is a
+    byte match); else one regex trie that gives the longest word starting at each position, and with
+    it every word that is a prefix of that one."""
+    from .needles import Needles
+
+    needles = Needles(w.decode("latin-1") for w in words)
+    if needles.one_pass:
+        return lambda low: {w.encode("latin-1") for w in needles.present(low.decode("latin-1"))}
+    prefixes = {w: [w[:k] for k in range(1, len(w) + 1) if w[:k] in words] for w in words}
+    trie = re.compile(b"(?=(" + trie_pattern(words) + b"))")
+    return lambda low: {p for w in set(trie.findall(low)) for p in prefixes[w]}
+
+
+def _meets(low: bytes, conj, present: "set | None" = None) -> bool:
+    """Whether the needle sets of `conj` occur in `low` one after another, in some order. `present`:
+    the needles `low` holds, when known (needles not in it are not looked for)."""
     from itertools import permutations
 
     for order in permutations(conj):
         pos = 0
         for group in order:
-            pos = _earliest_end(low, group, pos)
+            pos = _earliest_end(low, group, pos, present)
             if pos < 0:
                 break
         else:
@@ -471,11 +491,13 @@ def _meets(low: bytes, conj) -> bool:
     return False
 
 
-def _earliest_end(low: bytes, group, pos: int) -> int:
+def _earliest_end(low: bytes, group, pos: int, present: "set | None" = None) -> int:
     """The earliest end of an occurrence, at or after `pos`, of one of the group's needles; -1 if none
     (the earliest end is what leaves the most room for the sets that follow)."""
     best = -1
     for n, bounded in group:
+        if present is not None and n not in present:
+            continue
         if bounded is None:
             at = low.find(n, pos)
         else:
