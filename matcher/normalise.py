@@ -19,6 +19,12 @@ from .versions import find_openclaw_version
 
 SNIFF = 8192  # bytes that tell an input's encoding
 MAX_LINE = 8192  # longer physical lines are cut into pieces of this size (a 50 MB line stays linear)
+# of a physical line longer than twice this, only the first and the last this many characters are read:
+# a line that long is a data dump (a JSON array on one line), and reading every piece of a 50 MB one
+# full of log records costs minutes where a log of the same records in lines is read around its first
+# occurrences only; a line in the document says what was left out
+LONG_LINE_READ = 16 * MAX_LINE
+SECRET_REACH = 8192  # a secret is shorter than this (a one-line PEM key is about 3,300 characters)
 
 
 class InputError(ValueError):
@@ -228,6 +234,17 @@ def _physical_lines(text: str, first_line: int = 1) -> Iterator[tuple[int, str, 
     for no, raw in enumerate(text.split("\n"), start=first_line):
         for part in raw.split("\r"):
             cut = len(part) > MAX_LINE
+            if len(part) > 2 * LONG_LINE_READ + SECRET_REACH:
+                # the ends, each redacted with what follows or precedes it, so that a secret across
+                # the edge of what is read is redacted whole before the edge cuts it
+                head = redact(part[: LONG_LINE_READ + SECRET_REACH])[:LONG_LINE_READ]
+                tail = redact(part[-(LONG_LINE_READ + SECRET_REACH):])[-LONG_LINE_READ:]
+                for start in range(0, len(head), MAX_LINE):
+                    yield no, head[start : start + MAX_LINE], cut
+                yield no, f"[... {len(part) - 2 * LONG_LINE_READ:,} characters of this line not read ...]", cut
+                for start in range(0, len(tail), MAX_LINE):
+                    yield no, tail[start : start + MAX_LINE], cut
+                continue
             if cut:  # redact before cutting: a secret across a cut would keep its tail in the next piece
                 part = redact(part)
             for start in range(0, max(len(part), 1), MAX_LINE):

@@ -21,7 +21,7 @@ from typing import Iterable, Iterator
 
 from .index import Index
 from .model import Document, Elided, Line
-from .normalise import document, normalise_lines
+from .normalise import LONG_LINE_READ, SECRET_REACH, document, normalise_lines
 from .prefilter import VERSION_CONTEXT, Scanner, indicator_condition, selected_indicators
 from .score import REACH, Lookup, indicator_hits, timestamp_of
 
@@ -29,6 +29,36 @@ BLOCK = 16 * 1024 * 1024  # bytes scanned at a time
 CONTEXT = 2  # lines kept on each side of a candidate (wrapped lines, adjacent-line phrases)
 MAX_VERSION_LINES = 200  # version candidates kept (the start-up banner, an issue template)
 MAX_WINDOWS = 16  # occurrences of one anchor read in full; later ones are counted (`Elided`), not kept
+# bytes kept at each end of a longer line for the scanner: what the normaliser reads of it, in UTF-8's
+# at most four bytes a character (`normalise.LONG_LINE_READ`)
+READ_BYTES = 4 * (LONG_LINE_READ + SECRET_REACH)
+
+
+def blank_unread(block: bytes, keep: int = READ_BYTES) -> bytes:
+    """`block` with the middle of each line longer than `2 * keep` bytes (the part the normaliser does
+    not read) turned to spaces: same length, same line breaks, so the scanner's offsets and line
+    numbers hold, but it does not search megabytes no diagnosis will read (Hyperscan on a 50 MB line
+    of log records took 14 s). Lines are found by probing every `keep` bytes."""
+    limit = 2 * keep
+    if len(block) <= limit:
+        return block
+    runs: list[tuple[int, int]] = []
+    p = keep
+    while p < len(block):
+        start = block.rfind(b"\n", 0, p) + 1
+        end = block.find(b"\n", p)
+        end = len(block) if end < 0 else end
+        if end - start > limit:
+            runs.append((start + keep, end - keep))
+            p = end + keep
+        else:
+            p += keep
+    if not runs:
+        return block
+    out = bytearray(block)
+    for a, b in runs:
+        out[a:b] = b" " * (b - a)
+    return bytes(out)
 
 
 def reblock(chunks: Iterable[bytes], size: int = BLOCK) -> Iterator[bytes]:
@@ -107,7 +137,7 @@ class Stream:
         if not block:
             return
         base = self._base
-        found = self.scanner.candidates(block)
+        found = self.scanner.candidates(blank_unread(block))
         view = _Lines(block, found.newlines)
         n = view.count
         want: list[tuple[int, int]] = []  # block-local line ranges to keep, inclusive

@@ -108,6 +108,34 @@ def test_a_huge_line_is_cut_into_bounded_pieces():
     assert max(len(l.text) for l in doc.lines) <= 8192 and all(l.no == 1 for l in doc.lines)
 
 
+def test_of_a_line_too_long_to_be_a_log_line_only_the_ends_are_read_and_the_document_says_so():
+    from matcher.normalise import LONG_LINE_READ
+
+    record = "2026-04-12T18:02:11Z [agent] profile failure state updated reason=billing "
+    line = "HEAD " + record * 20_000 + " TAIL"  # 1.5 MB on one line: a JSON array of records, say
+    doc = normalise(line)
+    text = [l.text for l in doc.lines]
+    assert text[0].startswith("HEAD") and text[-1].endswith("TAIL") and all(l.no == 1 for l in doc.lines)
+    (note,) = [t for t in text if "characters of this line not read" in t]
+    assert f"{len(line) - 2 * LONG_LINE_READ:,}" in note
+    assert sum(len(t) for t in text) < 2 * LONG_LINE_READ + len(note) + 1
+
+
+@pytest.mark.parametrize("edge", ["head", "tail"])
+def test_a_secret_across_the_edge_of_what_is_read_is_redacted_whole(edge):
+    from matcher.normalise import LONG_LINE_READ
+
+    secret = "sk-ant-api03-" + "FakeEdgeSecret0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
+    filler = "x " * LONG_LINE_READ
+    if edge == "head":  # starts before the head's last character, ends after it
+        line = "x" * (LONG_LINE_READ - 30) + " " + secret + " " + filler
+    else:
+        line = filler + " " + secret + " " + "x" * (LONG_LINE_READ - 30)
+    text = "\n".join(l.text for l in normalise(line).lines)
+    for part in (secret[13:], secret[13:40], secret[-25:]):
+        assert part not in text
+
+
 def test_provider_error_payload_keeps_its_nested_message():
     raw = '{"type":"error","error":{"type":"invalid_request_error","message":"You\'re out of extra usage."}}'
     (line,) = normalise(raw).lines

@@ -132,6 +132,39 @@ def test_a_gateway_log_says_what_its_failing_excerpt_says_alone(tmp_path, kb, si
     assert key(got, start - 1) == key(expected, 0)
 
 
+def test_the_scanner_is_not_shown_what_the_normaliser_will_not_read():
+    from matcher.stream import blank_unread
+
+    short = b"ordinary line\n" * 1000
+    assert blank_unread(short, keep=64) is short
+    long = b"A" * 100 + b"reason=billing " * 2000 + b"Z" * 100
+    block = short + long + b"\n" + short + long
+    out = blank_unread(block, keep=4096)
+    assert len(out) == len(block) and out.count(b"\n") == block.count(b"\n")
+    assert out[: len(short)] == short  # short lines as they were
+    start = len(short)
+    assert out[start : start + 4096] == block[start : start + 4096]  # the ends of a long line kept
+    end = start + len(long)
+    assert out[end - 4096 : end] == block[end - 4096 : end]
+    assert set(out[start + 4096 : end - 4096]) == {ord(" ")}  # its middle blanked
+    assert out.endswith(block[-4096:])  # also a long line the block ends in
+
+
+def test_a_long_one_line_dump_of_records_is_diagnosed_streamed_as_whole(index, tmp_path):
+    """A log written as one line (a JSON array, `\\n` escapes): only its ends are read, the same way
+    whole (a paste) and streamed (a large file), and a failure there is found."""
+    from conftest import ROOT
+
+    record = (ROOT / "examples" / "gateway-billing-lockout.log").read_text().replace("\n", " ")
+    filler = "2026-04-12T18:02:11Z [gateway] heartbeat ok channel=telegram " * 80_000
+    text = record + filler + "\n"  # 5 MB: over the streaming size
+    whole = [d.id for d in diagnose(normalise(text), index)]
+    assert whole
+    for engine in ENGINES:
+        doc, _s = stream_document([text.encode()], index, build(index, engine=engine))
+        assert [d.id for d in diagnose(doc, index)] == whole, engine
+
+
 def test_blocks_end_at_line_breaks_and_lose_nothing():
     from matcher.stream import reblock
 
