@@ -90,7 +90,8 @@ def _locked() -> dict[str, tuple[str, list[str]]]:
         line = line.split("#", 1)[0].strip() if not line.lstrip().startswith("--hash") else line.strip()
         if not line:
             continue
-        m = re.fullmatch(r"([A-Za-z0-9_.-]+)==(\S+)((?:\s+--hash=sha256:[0-9a-f]{64})+)", line)
+        # a pin may carry its environment markers (`hyperscan==0.9.1 ; platform_machine == "x86_64" ...`)
+        m = re.fullmatch(r"([A-Za-z0-9_.-]+)==(\S+)(?:\s*;[^;]+?)?((?:\s+--hash=sha256:[0-9a-f]{64})+)", line)
         assert m, f"not pinned with a hash: {line[:80]}"
         out[re.sub(r"[-_.]+", "-", m.group(1)).lower()] = (m.group(2), re.findall(r"[0-9a-f]{64}", m.group(3)))
     return out
