@@ -15,7 +15,7 @@ from .model import Capture, Indicator, Rule
 from .needles import Needles
 from .regex_code import capture, rebuild
 from .normalise import canonical
-from .regex_safety import check_regex, required_words
+from .regex_safety import check_regex, required_words, top_level_branches
 from .vocabulary import COMMON, STOP, is_common_word
 
 _WORD = re.compile(r"[a-z][a-z0-9_-]{3,}")
@@ -223,35 +223,6 @@ def gate_of(must: tuple) -> tuple[str, ...]:
         best = max(alt, key=lambda group: min(map(len, group), default=0))
         gate.update(dict.fromkeys(best))
     return tuple(gate)
-
-
-def top_level_branches(pattern: str) -> list[str]:
-    """`pattern` split at its top-level `|` (outside groups, classes and escapes); a leading global flag
-    group such as `(?i)` is given to every branch. One element when there is no top-level `|`."""
-    flags = re.match(r"\(\?[aiLmsux]+\)", pattern)
-    head = flags.group(0) if flags else ""
-    body = pattern[len(head):]
-    parts, depth, start, i, in_class = [], 0, 0, 0, False
-    while i < len(body):
-        c = body[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            if c == "]" and body[i - 1] != "[" and not (body[i - 1] == "^" and body[i - 2] == "["):
-                in_class = False
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            parts.append(body[start:i])
-            start = i + 1
-        i += 1
-    parts.append(body[start:])
-    return [head + p for p in parts]
 
 
 def matches(ind: CompiledIndicator, text: str, canon: str) -> bool:

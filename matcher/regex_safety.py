@@ -261,7 +261,9 @@ def requirements(pattern, min_len: int = 3, key=_longest_shortest) -> tuple[froz
             if len(cur) == 1:
                 out.extend(frozenset([w]) for w in pieces[0])
             elif all(pieces):
-                everywhere = set(pieces[0]).intersection(*pieces[1:])
+                # a needle every spelling holds, as a piece or inside one: `delivered[=:]false` is
+                # `delivered`, `false` or `delivered:false`, and each holds `false`
+                everywhere = {w for p in pieces for w in p if all(any(w in q for q in other) for other in pieces)}
                 out.extend(frozenset([w]) for w in sorted(everywhere))
                 out.append(frozenset(max(p, key=lambda w: key(frozenset([w]))) for p in pieces))
             cur = [""]
@@ -294,8 +296,14 @@ def alternatives(pattern: str, min_len: int = 3, key=_longest_shortest) -> tuple
     """The requirements of each top-level alternative of `pattern` (one alternative when it has no
     top-level `|`): a line can match only if it meets every requirement of some alternative.
     An alternative with no requirement makes the result empty (any line might match)."""
-    items = list(sre_parse.parse(pattern))
-    branches = items[0][1][1] if len(items) == 1 and items[0][0] == sre_constants.BRANCH else [items]
+    texts = top_level_branches(pattern)
+    if len(texts) > 1:
+        # split as written: the parser factors out what the branches start with (`\\ba|\\bb` becomes
+        # `\\b(?:a|b)`), and a factored branch would give one merged requirement for all of them
+        branches = [list(sre_parse.parse(t)) for t in texts]
+    else:
+        items = list(sre_parse.parse(pattern))
+        branches = items[0][1][1] if len(items) == 1 and items[0][0] == sre_constants.BRANCH else [items]
     out = []
     for branch in branches:
         reqs = requirements(branch, min_len, key)
@@ -303,3 +311,32 @@ def alternatives(pattern: str, min_len: int = 3, key=_longest_shortest) -> tuple
             return ()
         out.append(reqs)
     return tuple(out)
+
+
+def top_level_branches(pattern: str) -> list[str]:
+    """`pattern` split at its top-level `|` (outside groups, classes and escapes); a leading global flag
+    group such as `(?i)` is given to every branch. One element when there is no top-level `|`."""
+    flags = re.match(r"\(\?[aiLmsux]+\)", pattern)
+    head = flags.group(0) if flags else ""
+    body = pattern[len(head):]
+    parts, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(body):
+        c = body[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            if c == "]" and body[i - 1] != "[" and not (body[i - 1] == "^" and body[i - 2] == "["):
+                in_class = False
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(body[start:i])
+            start = i + 1
+        i += 1
+    parts.append(body[start:])
+    return [head + p for p in parts]

@@ -125,10 +125,10 @@ def test_a_long_line_of_kv_pairs_is_checked_in_linear_time(tmp_path, engine):
 
 def test_the_condition_check_answers_as_the_line_pattern(tmp_path):
     from kb.compiled import load
-    from matcher.prefilter import _ConditionCheck, anchor_conditions, line_pattern
+    from matcher.prefilter import ConditionCheck, anchor_conditions, line_pattern
 
     conditions = anchor_conditions(load().index())
-    check = _ConditionCheck(conditions)
+    check = ConditionCheck(conditions)
     patterns = [re.compile(line_pattern(c, "[^\\n]*").encode(), re.IGNORECASE) for c in conditions]
     words = sorted({n.strip("\x08") for c in conditions for conj in c for g in conj for n in g})
     rng = random.Random(3)
@@ -136,7 +136,7 @@ def test_the_condition_check_answers_as_the_line_pattern(tmp_path):
         line = " ".join(rng.choice(words + ["x", "=", "429", "4290", "Error"]) for _ in range(rng.randrange(1, 8)))
         line = "".join(ch.upper() if rng.random() < 0.3 else ch for ch in line).encode()
         assert check(line) == [i for i, rx in enumerate(patterns) if rx.search(line)], line
-    long = b" ".join(rng.choice(words).encode() for _ in range(60_000))  # over LONG_LINE: the one-pass path
+    long = b" ".join(rng.choice(words).encode() for _ in range(60_000))  # a long line too
     assert len(long) > 256 * 1024
     assert check(long) == [i for i, rx in enumerate(patterns) if rx.search(long)]
 

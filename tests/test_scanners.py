@@ -61,3 +61,22 @@ def test_a_rare_needle_is_enough_on_its_own():
     needles, conjunctions = literal_plan([(disabled_until_billing,)])
     assert needles == ("disableduntil",)
     assert conjunctions == ()
+
+
+@pytest.mark.parametrize("pattern, meets, misses", [
+    # the parser factors out `\b` from both branches: each branch keeps its own pair of needle sets
+    (r"\b(?:returns?|gets?|got) (?:an? )?(?:529|overloaded)\b|\b(?:api|provider) (?:is )?overloaded\b",
+     ["the api got a 529 from anthropic", "provider is overloaded"],
+     ["cron job finished: sessionTarget=main", "model fallback decision: candidate_succeeded"]),
+    # every spelling of `delivered[=:] ?false` holds `false`: a plain `delivered` line is no candidate
+    (r"\bdelivered[=:] ?false", ["delivered=false", '"delivered": false'], ["outbound message delivered: chat=1"]),
+    (r"sessionid[=:] ?null", ["sessionId=null run=1", "sessionid: null"], ["embedded run start: sessionId=1ec5"]),
+])
+def test_a_condition_keeps_what_each_branch_and_spelling_requires(pattern, meets, misses):
+    from matcher import Indicator
+    from matcher.index import compile_indicator
+    from matcher.prefilter import ConditionCheck, indicator_condition
+
+    check = ConditionCheck([indicator_condition(compile_indicator(Indicator("x", "regex", pattern, 0.5)))])
+    assert [line for line in meets if not check(line.encode())] == []
+    assert [line for line in misses if check(line.encode())] == []
