@@ -148,3 +148,51 @@ def write_log(fh, size: int, rng: random.Random, *, form: str = "json", excerpts
         line_no += len(parts)
         per_line = 0.9 * per_line + 0.1 * (len(data) / len(parts))
     return starts
+
+
+def _versioned_message(rng: random.Random) -> tuple[str, str]:
+    """A healthy line that carries a version string, as busy gateways log them (webchat clients,
+    plugins, the node runtime): the version prefilter's worst case."""
+    v = f"2026.{rng.randrange(2, 11)}.{rng.randrange(1, 30)}"
+    kind = rng.randrange(3)
+    if kind == 0:
+        return "webchat", f"client connected: webchat v{v} session=agent:main:webchat:direct:{rng.randrange(10**5, 10**8)}"
+    if kind == 1:
+        return "plugins", f"plugin ready: name={rng.choice(['memory', 'browser', 'canvas', 'voice'])} version={v} durationMs={rng.randrange(2, 900)}"
+    return "gateway", f"update check: current={v} channel=stable next=6h"
+
+
+def write_busy_log(fh, size: int, rng: random.Random, *, excerpts: tuple[str, ...], every: int = 20_000,
+                   versioned: int = 0) -> list[int]:
+    """Write about `size` bytes of a busy gateway's log to the binary file `fh`: console and tslog JSON
+    lines mixed, healthy events that share the failures' event names (`embedded run agent end ...
+    isError=false`, `decision=candidate_succeeded`), and a failure excerpt (taken in turn from
+    `excerpts`) every `every` lines or so; with `versioned`, one healthy line in `versioned` carries a
+    version string. Returns the 1-based line number where each excerpt starts."""
+    t = datetime(2026, 5, 14, 6, 0, 0, tzinfo=timezone.utc)
+    written, line_no, starts, k = 0, 0, [], 0
+    while written < size:
+        parts: list[str] = []
+        for _ in range(every):
+            t += timedelta(milliseconds=rng.randrange(5, 400))
+            if versioned and rng.randrange(versioned) == 0:
+                sub, msg = _versioned_message(rng)
+            else:
+                sub, msg = _healthy_message(rng, rng.choice((2, 6)) if rng.randrange(4) == 0 else None)
+            ts = t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+            if rng.randrange(2):
+                parts.append(json.dumps({"0": json.dumps({"subsystem": sub}), "1": msg,
+                                         "_meta": {"name": "openclaw", "date": ts, "logLevelName": "INFO"},
+                                         "time": ts}, ensure_ascii=False))
+            else:
+                parts.append(f"{ts} [{sub}] {msg}")
+        cut = rng.randrange(len(parts))
+        excerpt = excerpts[k % len(excerpts)].rstrip("\n").split("\n")
+        k += 1
+        starts.append(line_no + cut + 1)
+        parts[cut:cut] = excerpt
+        data = ("\n".join(parts) + "\n").encode("utf-8")
+        fh.write(data)
+        written += len(data)
+        line_no += len(parts)
+    return starts

@@ -192,6 +192,45 @@ def measure_naive(path: Path, anchors: Path, limit: int) -> tuple[float, int, in
     return wall, rss, json.loads(out)["bytes"]
 
 
+def make_shape(work: Path, size: int, versioned: int) -> tuple[Path, list[int]]:
+    """A busy gateway log (`loggen.write_busy_log`): a failure every ~20,000 lines amid healthy lines
+    that share its event names; with `versioned`, one line in that many carries a version string."""
+    from loggen import write_busy_log
+
+    path = work / f"busy-{size}-v{versioned}.log"
+    meta = path.with_suffix(".json")
+    if path.exists() and meta.exists():
+        return path, json.loads(meta.read_text())
+    with open(path, "wb") as fh:
+        starts = write_busy_log(fh, size, random.Random(size + versioned), excerpts=excerpts(), versioned=versioned)
+    meta.write_text(json.dumps(starts))
+    return path, starts
+
+
+def run_shapes(work: Path, size: int, repeat: int, anchors: Path) -> list[dict]:
+    """clawkb as installed and with the grep engine (a default install without Hyperscan) against
+    `grep -c -F -f ANCHORS`, on the busy shape and the versioned one."""
+    rows = []
+    for name, versioned in (("busy", 0), ("busy, versioned 1 in 19", 19)):
+        path, starts = make_shape(work, size, versioned)
+        warm(path)
+        grep_s, _rss, _out = median_run(["grep", "-c", "-F", "-f", str(anchors), str(path)], repeat)
+        row = {"shape": name, "size": size, "failures": len(starts), "grep_s": grep_s}
+        for engine in ("auto", "grep"):
+            env = dict(ENV, CLAWKB_SCANNER=engine)
+            cmd = clawkb_cmd(ROOT / "signatures", path)
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)  # caches
+            wall, rss, out = median_run(cmd, repeat, env=env)
+            found = {d["id"] for d in json.loads(out)["diagnoses"]} if out.strip() else set()
+            row[engine] = {"s": wall, "rss": rss, "found": sorted(found & set(BURIED))}
+        rows.append(row)
+        print(f"  {name:<24} {human(size):>9}: clawkb {row['auto']['s']:6.2f} s (RSS {row['auto']['rss'] / 2**20:.0f} MiB)"
+              f"  grep engine {row['grep']['s']:6.2f} s  grep -F {grep_s:5.2f} s  "
+              f"clawkb/grep {row['auto']['s'] / grep_s:5.2f}x  grep engine throughput {grep_s / row['grep']['s']:.2f}x "
+              f"grep's  found {len(row['auto']['found'])}/{len(BURIED)}")
+    return rows
+
+
 # --------------------------------------------------------------------------- the run
 
 def machine() -> str:
@@ -236,6 +275,8 @@ def main(argv=None) -> int:
     ap.add_argument("--fallbacks", default="grep", help="engines without Hyperscan to time: grep, re ('' for none; "
                     "re, the last resort where there is no grep, takes minutes per 100 MiB)")
     ap.add_argument("--fallback-size", help="input size for the fallbacks (default: the largest of --sizes)")
+    ap.add_argument("--shapes", default="256M",
+                    help="size of the busy and versioned gateway logs (issue 16's shapes); '' to skip them")
     ap.add_argument("--naive-scan", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.naive_scan:
@@ -322,6 +363,11 @@ def main(argv=None) -> int:
               f"{rss / 2**20:.0f} MiB; occurrences reported: "
               + ", ".join(f"{k} {v}" for k, v in sorted(seen.items())))
 
+    if args.shapes:
+        print(f"\nbusy gateway logs ({args.shapes}): a failure every ~20,000 lines, healthy lines sharing its event names")
+        anchors, _words = anchors_file(work, ROOT / "signatures")
+        results["shapes"] = run_shapes(work, parse_size(args.shapes), args.repeat, anchors)
+
     paste = work / "paste-50.log"  # the bundled sample log amid healthy console lines: 50 lines
     from loggen import healthy_lines
 
@@ -358,6 +404,12 @@ def main(argv=None) -> int:
     if "grep" in fb:
         print(f"  [{'met' if fb['grep_s'] / fb['grep'] >= 0.5 else 'NOT met'}] portable fallback (grep engine) on "
               f"{human(fb['size'])}: {fb['grep_s'] / fb['grep']:.2f}x grep's throughput (>= 0.5x)")
+    for row in results.get("shapes", []):
+        fast, slow = row["auto"]["s"] / row["grep_s"], row["grep_s"] / row["grep"]["s"]
+        print(f"  [{'met' if fast < 1 else 'NOT met'}] {row['shape']} {human(row['size'])}: clawkb {fast:.2f}x grep's "
+              f"time (< 1x at 1 GiB)")
+        print(f"  [{'met' if slow >= 0.5 else 'NOT met'}] {row['shape']} {human(row['size'])}: without Hyperscan "
+              f"{slow:.2f}x grep's throughput (>= 0.5x)")
     pr = p_wall / r_wall
     print(f"  [{'met' if pr <= 2 else 'NOT met'}] paste: {pr:.2f}x import rapidfuzz (<= 2x)")
     if args.json:
