@@ -55,12 +55,21 @@ class Needles:
         """Whether the needles are found in one pass (pyahocorasick is installed)."""
         return self._automaton is not None
 
+    @property
+    def order(self) -> tuple[str, ...]:
+        """The needles, sorted: what `positions` refers to."""
+        return self._order
+
     def present(self, text: str) -> set[str]:
         """The needles `text` holds."""
+        order = self._order
+        return {order[k] for k in self.positions(text)}
+
+    def positions(self, text: str) -> set[int]:
+        """The places in `order` of the needles `text` holds."""
         if self._automaton is not None:
-            order = self._order
-            return {order[k] for _end, k in self._automaton.iter(text)}
-        return {w for w in self.words if w in text}
+            return {k for _end, k in self._automaton.iter(text)}
+        return {k for k, w in enumerate(self._order) if w in text}
 
     def __reduce__(self):
         return (_restore, (self._order, self._automaton))

@@ -501,7 +501,8 @@ def _one_pass(words: set) -> Callable[[bytes], set]:
 
     needles = Needles(w.decode("latin-1") for w in words)
     if needles.one_pass:
-        return lambda low: {w.encode("latin-1") for w in needles.present(low.decode("latin-1"))}
+        as_bytes = tuple(w.encode("latin-1") for w in needles.order)
+        return lambda low: {as_bytes[k] for k in needles.positions(low.decode("latin-1"))}
     prefixes = {w: [w[:k] for k in range(1, len(w) + 1) if w[:k] in words] for w in words}
     trie = re.compile(b"(?=(" + trie_pattern(words) + b"))")
     return lambda low: {p for w in set(trie.findall(low)) for p in prefixes[w]}
