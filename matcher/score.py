@@ -238,12 +238,19 @@ def score_rule(rule: CompiledRule, doc: Document, lookup: Optional[Lookup] = Non
     return _Scored(confidence, chosen, hits)
 
 
-def _captures(rule: CompiledRule, doc: Document, lookup: Optional[Lookup] = None) -> dict[str, tuple[str, ...]]:
+def _captures(rule: CompiledRule, doc: Document, lookup: Optional[Lookup] = None,
+              near: Optional[list[int]] = None) -> dict[str, tuple[str, ...]]:
+    """The values a rule's captures find: on lines within one window of `near` (the places of its
+    evidence, sorted), or anywhere when `near` is None. The failure's own lines name its model and
+    profile; a large log names every model it ever used."""
     if lookup is None:
         lookup = Lookup(doc.lines)
     out: dict[str, list[str]] = {}
+    window = rule.rule.window
     for cap, rx, anchors in rule.captures:
         for pos in (lookup.holding(anchors, "lower") if anchors else range(len(doc.lines))):
+            if near is not None and not _near(doc.lines[pos].place, near, window):
+                continue
             for m in rx.finditer(doc.lines[pos].text):
                 value = m.groupdict().get(cap.name)
                 if value and value not in out.setdefault(cap.name, []):
@@ -320,7 +327,8 @@ def diagnose(
             confidence=round(min(conf, 1.0), 4),
             evidence=tuple(ev),
             evidence_total=len(total_lines) + more,
-            captures=_captures(rule, doc, lookup),
+            captures=_captures(rule, doc, lookup, sorted({doc.lines[h.pos].place for _i, h in ordered
+                                                          if h.pos in total_lines})),
             verdict=verdict,
             first_line=first.no if first else 0,
             last_line=last_line,
