@@ -60,11 +60,6 @@ class Needles:
         """The needles, sorted: what `positions` refers to."""
         return self._order
 
-    def present(self, text: str) -> set[str]:
-        """The needles `text` holds."""
-        order = self._order
-        return {order[k] for k in self.positions(text)}
-
     def positions(self, text: str) -> set[int]:
         """The places in `order` of the needles `text` holds."""
         if self._automaton is not None:

@@ -239,16 +239,16 @@ def _physical_lines(text: str, first_line: int = 1) -> Iterator[tuple[int, str, 
                 # the edge of what is read is redacted whole before the edge cuts it
                 head = redact(part[: LONG_LINE_READ + SECRET_REACH])[:LONG_LINE_READ]
                 tail = redact(part[-(LONG_LINE_READ + SECRET_REACH):])[-LONG_LINE_READ:]
-                for start in range(0, len(head), MAX_LINE):
-                    yield no, head[start : start + MAX_LINE], cut
-                yield no, f"[... {len(part) - 2 * LONG_LINE_READ:,} characters of this line not read ...]", cut
-                for start in range(0, len(tail), MAX_LINE):
-                    yield no, tail[start : start + MAX_LINE], cut
-                continue
-            if cut:  # redact before cutting: a secret across a cut would keep its tail in the next piece
-                part = redact(part)
-            for start in range(0, max(len(part), 1), MAX_LINE):
-                yield no, part[start : start + MAX_LINE], cut
+                note = f"[... {len(part) - 2 * LONG_LINE_READ:,} characters of this line not read ...]"
+                pieces = [*_cut(head), note, *_cut(tail)]
+            else:  # redact before cutting: a secret across a cut would keep its tail in the next piece
+                pieces = _cut(redact(part)) if cut else [part]
+            for piece in pieces:
+                yield no, piece, cut
+
+
+def _cut(text: str) -> list[str]:
+    return [text[start : start + MAX_LINE] for start in range(0, len(text), MAX_LINE)]
 
 
 def _clean(raw: str) -> list[str]:

@@ -45,7 +45,7 @@ def indicator_condition(ind: CompiledIndicator) -> tuple[tuple[frozenset, ...], 
         return ind.condition
     spec = ind.spec
     if spec.kind == "regex":
-        return pattern_condition(spec.pattern, spec.id)
+        alts = alternatives(spec.pattern, key=set_selectivity)
     elif spec.kind == "literal":
         needles = needles_of(spec.pattern)
         alts = (tuple(frozenset([n]) for n in needles),) if needles else ()
@@ -68,14 +68,6 @@ def _strongest(requirements, k: int = MAX_CONJUNCTION) -> tuple[frozenset, ...]:
             continue
         taken.append(group)
     return tuple(taken)
-
-
-def pattern_condition(pattern: str, name: str = "pattern") -> tuple[tuple[frozenset, ...], ...]:
-    """`indicator_condition` of a regex (an indicator's, a capture's)."""
-    alts = alternatives(pattern, key=set_selectivity)
-    if not alts:
-        raise NoPrefilterWords(f"{name}: names no word the prefilter can look for")
-    return tuple(_strongest(a) for a in alts)
 
 
 def line_pattern(condition: tuple[tuple[frozenset, ...], ...], gap: str, bound: str = "\\b") -> str:
@@ -508,9 +500,9 @@ def _one_pass(words: set) -> Callable[[bytes], set]:
     return lambda low: {p for w in set(trie.findall(low)) for p in prefixes[w]}
 
 
-def _meets(low: bytes, conj, present: "set | None" = None) -> bool:
+def _meets(low: bytes, conj, present: set) -> bool:
     """Whether the needle sets of `conj` occur in `low` one after another, in some order. `present`:
-    the needles `low` holds, when known (needles not in it are not looked for)."""
+    the needles `low` holds (others are not looked for)."""
     from itertools import permutations
 
     for order in permutations(conj):
@@ -524,12 +516,12 @@ def _meets(low: bytes, conj, present: "set | None" = None) -> bool:
     return False
 
 
-def _earliest_end(low: bytes, group, pos: int, present: "set | None" = None) -> int:
+def _earliest_end(low: bytes, group, pos: int, present: set) -> int:
     """The earliest end of an occurrence, at or after `pos`, of one of the group's needles; -1 if none
     (the earliest end is what leaves the most room for the sets that follow)."""
     best = -1
     for n, bounded in group:
-        if present is not None and n not in present:
+        if n not in present:
             continue
         if bounded is None:
             at = low.find(n, pos)

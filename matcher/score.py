@@ -238,18 +238,15 @@ def score_rule(rule: CompiledRule, doc: Document, lookup: Optional[Lookup] = Non
     return _Scored(confidence, chosen, hits)
 
 
-def _captures(rule: CompiledRule, doc: Document, lookup: Optional[Lookup] = None,
-              near: Optional[list[int]] = None) -> dict[str, tuple[str, ...]]:
-    """The values a rule's captures find: on lines within one window of `near` (the places of its
-    evidence, sorted), or anywhere when `near` is None. The failure's own lines name its model and
-    profile; a large log names every model it ever used."""
-    if lookup is None:
-        lookup = Lookup(doc.lines)
+def _captures(rule: CompiledRule, doc: Document, lookup: Lookup, near: list[int]) -> dict[str, tuple[str, ...]]:
+    """The values a rule's captures find on lines within one window of `near` (the places of its
+    evidence, sorted): the failure's own lines name its model and profile; a large log names every
+    model it ever used."""
     out: dict[str, list[str]] = {}
     window = rule.rule.window
     for cap, rx, anchors in rule.captures:
         for pos in (lookup.holding(anchors, "lower") if anchors else range(len(doc.lines))):
-            if near is not None and not _near(doc.lines[pos].place, near, window):
+            if not _near(doc.lines[pos].place, near, window):
                 continue
             for m in rx.finditer(doc.lines[pos].text):
                 value = m.groupdict().get(cap.name)
@@ -271,14 +268,13 @@ def diagnose(
     """Ranked diagnoses for a normalised document. Pure: no I/O, no global state."""
     results: list[Diagnosis] = []
     lookup = Lookup(doc.lines, index.needles)
-    for i in range(len(index.rules)):
-        if index.ids and only is not None and index.ids[i] not in only:
+    ids = index.ids or tuple(r.rule.id for r in index.rules)
+    for i, rule_id in enumerate(ids):
+        if only is not None and rule_id not in only:
             continue
         if index.needs and not lookup.meets(index.needs[i]):
             continue  # none of its anchors can match: zero, without loading the rule
         rule = index.rules[i]
-        if only is not None and rule.rule.id not in only:
-            continue
         scored = score_rule(rule, doc, lookup)
         conf = scored.confidence
         if conf <= 0:
