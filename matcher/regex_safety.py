@@ -200,7 +200,8 @@ def _longest_shortest(needles: frozenset) -> tuple:
     return (min(map(len, needles)), -len(needles))
 
 
-MAX_SPELLINGS = 16  # a run of literals and small alternations is expanded into at most this many strings
+MAX_SPELLINGS = 64  # a run of literals and small alternations is expanded into at most this many strings
+# (16 split `(?:daily|weekly|...)(?: usage)? (?:limit|quota)` into `daily` and `limit`; `daily limit` is rarer)
 
 
 def _spellings(op, av) -> Optional[list[str]]:

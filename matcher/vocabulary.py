@@ -34,9 +34,15 @@ credentials profile profiles default main direct auth one new unknown reload
 
 
 
+def size(word: str) -> int:
+    """A word's length in UTF-8 bytes, the unit the scanner searches: a CJK character (three bytes) is
+    as rare in a gateway log as three Latin letters, so `欠费` (arrears) is no common short word."""
+    return len(word.encode("utf-8"))
+
+
 def is_common_word(word: str) -> bool:
     """Too frequent to search for: short, listed, or part of a listed word (`mode` is in `model`)."""
-    return len(word) < 4 or word in STOP or any(word in c for c in COMMON)
+    return size(word) < 4 or word in STOP or any(word in c for c in COMMON)
 
 
 def selectivity(needle: str) -> tuple[int, int]:
@@ -45,8 +51,8 @@ def selectivity(needle: str) -> tuple[int, int]:
     then length."""
     bounded = needle.endswith("\x08")  # regex_safety.BOUNDARY: a number no digit follows
     words = needle.rstrip("\x08").split()
-    return (sum(len(w) for w in words if not is_common_word(w)) + 3 * (len(words) - 1) + 2 * bounded,
-            len(needle))
+    return (sum(size(w) for w in words if not is_common_word(w)) + 3 * (len(words) - 1) + 2 * bounded,
+            size(needle))
 
 
 def set_selectivity(needles) -> tuple[int, int]:

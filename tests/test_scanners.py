@@ -80,3 +80,31 @@ def test_a_condition_keeps_what_each_branch_and_spelling_requires(pattern, meets
     check = ConditionCheck([indicator_condition(compile_indicator(Indicator("x", "regex", pattern, 0.5)))])
     assert [line for line in meets if not check(line.encode())] == []
     assert [line for line in misses if check(line.encode())] == []
+
+
+def test_a_run_of_small_alternations_is_searched_spelled_out():
+    # `daily usage limit reached`, not `daily`: that is on every line of a cron job named daily-digest
+    from matcher import Indicator
+    from matcher.index import compile_indicator
+    from matcher.prefilter import indicator_condition
+
+    pattern = r"(?:daily|weekly|monthly|hourly|5-hour)(?: usage)? limits? (?:exhausted|reached|exceeded)"
+    needles, _ = literal_plan([indicator_condition(compile_indicator(Indicator("x", "regex", pattern, 0.5)))])
+    assert "daily usage limit reached" in needles and "weekly limits exceeded" in needles
+    assert not [n for n in needles if n in ("daily", "limit", "limits")]
+
+
+def test_a_cjk_word_counts_as_rare_as_its_bytes():
+    # `欠费` (arrears) is two characters but six bytes that a gateway's English log never holds:
+    # the literal plan searches it, not the log word it is paired with
+    from matcher.vocabulary import is_common_word, selectivity
+
+    assert not is_common_word("欠费") and is_common_word("get")
+    assert selectivity("欠费") > selectivity("reason")
+    from matcher import Indicator
+    from matcher.index import compile_indicator
+    from matcher.prefilter import indicator_condition
+
+    ind = compile_indicator(Indicator("x", "regex", r"reason[=:] ?\S{0,20}(?:欠费|余额不足)", 0.5))
+    needles, conjunctions = literal_plan([indicator_condition(ind)])
+    assert conjunctions == () and set(needles) == {"欠费", "余额不足"}
