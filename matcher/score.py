@@ -238,15 +238,16 @@ def score_rule(rule: CompiledRule, doc: Document, lookup: Optional[Lookup] = Non
     return _Scored(confidence, chosen, hits)
 
 
-def _captures(rule: CompiledRule, doc: Document, lookup: Lookup, near: list[int]) -> dict[str, tuple[str, ...]]:
-    """The values a rule's captures find on lines within one window of `near` (the places of its
-    evidence, sorted): the failure's own lines name its model and profile; a large log names every
-    model it ever used."""
+def _captures(rule: CompiledRule, doc: Document, lookup: Lookup, anchors: list[int],
+              evidence: set[int]) -> dict[str, tuple[str, ...]]:
+    """The values a rule's captures find on its evidence lines (`evidence`: positions) and on the
+    lines within one window of its anchor hits (`anchors`: places, sorted): the failure's own lines
+    name its model and profile; a large log names every model it ever used."""
     out: dict[str, list[str]] = {}
     window = rule.rule.window
-    for cap, rx, anchors in rule.captures:
-        for pos in (lookup.holding(anchors, "lower") if anchors else range(len(doc.lines))):
-            if not _near(doc.lines[pos].place, near, window):
+    for cap, rx, words in rule.captures:
+        for pos in (lookup.holding(words, "lower") if words else range(len(doc.lines))):
+            if pos not in evidence and not _near(doc.lines[pos].place, anchors, window):
                 continue
             for m in rx.finditer(doc.lines[pos].text):
                 value = m.groupdict().get(cap.name)
@@ -323,8 +324,7 @@ def diagnose(
             confidence=round(min(conf, 1.0), 4),
             evidence=tuple(ev),
             evidence_total=len(total_lines) + more,
-            captures=_captures(rule, doc, lookup, sorted({doc.lines[h.pos].place for _i, h in ordered
-                                                          if h.pos in total_lines})),
+            captures=_captures(rule, doc, lookup, places, total_lines),
             verdict=verdict,
             first_line=first.no if first else 0,
             last_line=last_line,

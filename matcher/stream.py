@@ -4,11 +4,16 @@ A rule scores only around its anchor hits: support evidence counts within `score
 the best window, negatives within one window of the evidence. So the stream
   1. asks the scanner (`matcher.prefilter`) for the lines holding an anchor word or a version,
   2. normalises those lines with a little context and runs the anchor indicators on them,
-  3. keeps every line within `margin` (two windows plus the reach) of each real anchor hit,
+  3. keeps every line within one window of each real anchor hit (where its rule's windows start), and
+     further out, as far as the rule's evidence can count (two windows plus the reach), only the
+     lines that can hold one of its support or negative indicators (`prefilter.ConditionCheck` on
+     the raw line), each with a little context,
 and hands the scorer a document of the kept lines, with their original line numbers. Scoring that
 document gives the diagnoses scoring every line would (tests/test_stream.py proves it on the dev
 corpus and on large logs with failures buried at random depths). Memory holds one block, the last
-`margin` lines of the one before, and the kept lines; it does not grow with healthy traffic.
+`margin` lines of the one before, and the kept lines; it does not grow with healthy traffic, and the
+work done on a failure follows its evidence, not the width of the margin (in a busy log the margin
+around 26 failures was 27,000 healthy lines, each normalised; 7,000 can be evidence).
 
 No I/O here: the caller reads the input and feeds UTF-8 text bytes (`kb.inputs` opens gzip,
 converts UTF-16 and refuses binary data).
@@ -22,7 +27,7 @@ from typing import Iterable, Iterator
 from .index import Index
 from .model import Document, Elided, Line
 from .normalise import LONG_LINE_READ, SECRET_REACH, document, normalise_lines
-from .prefilter import VERSION_CONTEXT, Scanner, indicator_condition, selected_indicators
+from .prefilter import VERSION_CONTEXT, ConditionCheck, Scanner, indicator_condition, selected_indicators
 from .score import REACH, Lookup, indicator_hits, timestamp_of
 
 BLOCK = 16 * 1024 * 1024  # bytes scanned at a time
@@ -113,6 +118,7 @@ class Stream:
     _kept: dict = field(default_factory=dict)  # line number -> raw bytes
     _tail: list = field(default_factory=list)  # (line number, raw bytes) of the previous block's end
     _pending_until: int = 0  # lines up to this number must be kept (an anchor near the last block's end)
+    _pending: dict = field(default_factory=dict)  # rule id -> its evidence is looked for up to this line
     _versions: int = 0
     _windows: dict = field(default_factory=dict)  # (rule id, indicator id) -> windows kept for it
     _elided: dict = field(default_factory=dict)  # rule id -> [count, last line number, last time]
@@ -130,6 +136,17 @@ class Stream:
         # whose anchor each indicator is (an `after` target that is only support counts for none)
         self._owner = {id(ind): (rule.rule.id, ind.spec.id, ind.spec.role == "anchor")
                        for rule in self.index.rules for ind in rule.indicators}
+        self._window = {rule.rule.id: max(rule.rule.window, 1) for rule in self.index.rules}
+        self._checks: dict[str, ConditionCheck] = {}
+
+    def _evidence(self, rule_id: str) -> "ConditionCheck":
+        """What a raw line must meet to be support or negative evidence of the rule (built on first need)."""
+        check = self._checks.get(rule_id)
+        if check is None:
+            rule = self.index.rule(rule_id)
+            conds = [indicator_condition(i) for i in (*rule.indicators, *rule.negatives) if i.spec.role != "anchor"]
+            check = self._checks[rule_id] = ConditionCheck(list(dict.fromkeys(conds)))
+        return check
 
     # ------------------------------------------------------------------ feeding
 
@@ -141,8 +158,13 @@ class Stream:
         view = _Lines(block, found.newlines)
         n = view.count
         want: list[tuple[int, int]] = []  # block-local line ranges to keep, inclusive
+        follow: dict[str, list[tuple[int, int]]] = {}  # rule id -> ranges where its evidence is kept
         if self._pending_until >= base:
             want.append((0, self._pending_until - base))
+        for rule_id, until in self._pending.items():
+            if until >= base:
+                follow.setdefault(rule_id, []).append((0, until - base))
+        self._pending = {}
         for idx, off, _conds in found.anchors:
             view.know(idx, off)
         for idx, off in found.versions:
@@ -151,8 +173,10 @@ class Stream:
             self._versions += 1
             view.know(idx, off)
             want.append((idx - VERSION_CONTEXT, idx))
-        # the anchors that really match: keep everything within the margin of each, for the first
-        # MAX_WINDOWS hits of an indicator; a hit all of whose indicators are past that is counted
+        # the anchors that really match, for the first MAX_WINDOWS hits of an indicator: every line
+        # within one window of each (its rule's windows start there), and further out, as far as the
+        # rule's evidence counts, the lines that can hold one of its other indicators; a hit all of
+        # whose indicators are past that is counted
         hits = self._anchor_hits(view, found.anchors, base)
         elided = []
         for no in sorted(hits):
@@ -160,18 +184,14 @@ class Stream:
             if any(self._windows.get(k, 0) < MAX_WINDOWS for k in keys):
                 for k in keys:
                     self._windows[k] = self._windows.get(k, 0) + 1
-                want.append((max(no - self.margin, self._floor + 1) - base, no - base + self.margin))
+                first = self._floor + 1
+                for rule_id in sorted({k[0] for k in keys}):
+                    w = self._window[rule_id]
+                    want.append((max(no - w - CONTEXT, first) - base, no - base + w + CONTEXT))
+                    reach = 2 * w + REACH  # negatives count within a window of evidence REACH away
+                    follow.setdefault(rule_id, []).append((max(no - reach, first) - base, no - base + reach))
             else:
                 elided.append(no)
-        for no in elided:
-            if no <= self._pending_until or no in self._kept or any(lo <= no - base <= hi for lo, hi in want):
-                continue  # kept anyway, within another hit's margin: the document counts it
-            self._floor = max(self._floor, no)
-            when = timestamp_of(hits[no][2])
-            for rule_id in hits[no][1]:
-                e = self._elided.setdefault(rule_id, [0, 0, None])
-                e[0] += 1
-                e[1], e[2] = no, when or e[2]
         for lo, hi in want:
             if lo < 0:
                 self._keep_tail(base + lo)
@@ -179,10 +199,40 @@ class Stream:
                 self._pending_until = max(self._pending_until, base + hi)
             for i, raw in view.lines(max(lo, 0), min(hi, n - 1)):
                 self._kept.setdefault(base + i, raw)
+        for rule_id, ranges in follow.items():
+            self._follow(rule_id, _merged(ranges), view, base)
+        for no in elided:
+            if no in self._kept:
+                continue  # kept anyway, near another hit: the document counts it
+            self._floor = max(self._floor, no)
+            when = timestamp_of(hits[no][2])
+            for rule_id in hits[no][1]:
+                e = self._elided.setdefault(rule_id, [0, 0, None])
+                e[0] += 1
+                e[1], e[2] = no, when or e[2]
         self._tail = [(base + i, raw) for i, raw in view.last_lines(self.margin)]
         self._base = base + view.newlines  # a block cut inside a long line continues it
         self.bytes_read += len(block)
         self.lines_read = base + n - 1
+
+    def _follow(self, rule_id: str, ranges: list[tuple[int, int]], view: "_Lines", base: int) -> None:
+        """Keep, with `CONTEXT` lines either side, the lines of the block-local `ranges` (reaching back
+        into the previous block's tail and on into the next block) that can hold the rule's support or
+        negative evidence: the work follows the evidence, not the width of the margin."""
+        check = self._evidence(rule_id)
+        n = view.count
+        for lo, hi in ranges:
+            if hi >= n:
+                self._pending[rule_id] = max(self._pending.get(rule_id, 0), base + hi)
+            run = [(no, raw) for no, raw in self._tail if no >= base + lo] if lo < 0 else []
+            run += [(base + i, raw) for i, raw in view.lines(max(lo, 0), min(hi, n - 1))]
+            for k, (no, raw) in enumerate(run):
+                if not check(raw):
+                    continue
+                for no2, raw2 in run[max(0, k - CONTEXT):k + CONTEXT + 1]:
+                    self._kept.setdefault(no2, raw2)
+                if no + CONTEXT >= base + n:  # its context goes on into the next block
+                    self._pending_until = max(self._pending_until, no + CONTEXT)
 
     def _keep_tail(self, first: int) -> None:
         for no, raw in self._tail:
@@ -251,6 +301,17 @@ class Stream:
     @property
     def kept(self) -> int:
         return len(self._kept)
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Inclusive ranges, overlapping or adjacent ones joined."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
 
 
 class _Lines:
