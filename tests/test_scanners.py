@@ -108,3 +108,19 @@ def test_a_cjk_word_counts_as_rare_as_its_bytes():
     ind = compile_indicator(Indicator("x", "regex", r"reason[=:] ?\S{0,20}(?:欠费|余额不足)", 0.5))
     needles, conjunctions = literal_plan([indicator_condition(ind)])
     assert conjunctions == () and set(needles) == {"欠费", "余额不足"}
+
+
+@pytest.mark.parametrize("one_pass", [True, False])
+def test_checking_many_lines_at_once_answers_as_line_by_line(index, block, one_pass, monkeypatch):
+    # grep prints thousands of lines of a busy log: their needles are found in one pass over them
+    # all (Aho-Corasick, or the regex trie without pyahocorasick), each line's answer unchanged
+    import matcher.needles
+    from matcher.prefilter import ConditionCheck, anchor_conditions
+
+    if not one_pass:
+        monkeypatch.setattr(matcher.needles, "ahocorasick", None)
+    check = ConditionCheck(anchor_conditions(index))
+    lines = block.split(b"\n")[:20000] + [b"", b"rawError=429 status", b"TELEGRAM api call timed out"]
+    one_by_one = [check(line) for line in lines]
+    assert check.many(lines) == one_by_one and sum(map(bool, one_by_one)) > 10
+    assert check.many([]) == []
