@@ -344,12 +344,13 @@ class ReScanner(Scanner):
 class GrepScanner(Scanner):
     """The system grep (POSIX, any Unix) as the multi-pattern engine of `literal_plan`, in the C locale
     (byte semantics, ASCII case folding, as the other engines), on as many pieces of the block at once
-    as there are cores: `grep -F` of the plan's needles and the years a version starts with, and for
-    its weak conjunctions `grep -F` of their first needle sets piped through `grep -F` of the others
-    (a line holding a word of each, in any order); each condition is then checked on the lines they
-    print. Fixed strings keep grep on its multi-string search: as one `grep -E` of the conditions
-    (`a.*b`, boundaries) it read a busy 100 MiB log in 52 s, with `-F` in 1.2 s; the first words of
-    the weak conjunctions alone (`telegram`, `delivered`) print 94,000 of its lines, both sets 3,800."""
+    as there are cores: `grep -F` of the plan's needles, the years a version starts with and the first
+    needle sets of its weak conjunctions, piped through `grep -F` of the same needles and years and the
+    conjunctions' other sets (so a conjunction's line holds a word of each, in any order); each
+    condition is then checked on the lines printed. Fixed strings keep grep on its multi-string search:
+    as one `grep -E` of the conditions (`a.*b`, boundaries) it read a busy 100 MiB log in 52 s, with
+    `-F` in 1.2 s; with the weak conjunctions' first words alone (`telegram`, `delivered`) it printed
+    94,000 of its lines, with both sets 3,800."""
 
     engine = "grep"
 
@@ -358,11 +359,15 @@ class GrepScanner(Scanner):
         self._grep = grep
         needles, conjunctions = literal_plan(self.conditions)
         years = [f"20{y:02d}." for y in range(100)]  # the start of VERSION_PATTERN, checked per line
-        self._searches = [["\n".join(minimal(needles) + tuple(years))]]
+        always = (*needles, *years)
         if conjunctions:
-            firsts = minimal(plain(n) for conj in conjunctions for n in conj[0])
-            others = minimal(plain(n) for conj in conjunctions for group in conj[1:] for n in group)
-            self._searches.append(["\n".join(firsts), "\n".join(others)])
+            # a line holding a needle passes both; one holding a word of a weak conjunction's first
+            # set passes the first, and the second only with a word of its other set as well
+            firsts = [plain(n) for conj in conjunctions for n in conj[0]]
+            others = [plain(n) for conj in conjunctions for group in conj[1:] for n in group]
+            self._searches = [["\n".join(minimal([*always, *firsts])), "\n".join(minimal([*always, *others]))]]
+        else:
+            self._searches = [["\n".join(minimal(always))]]
         self._check = ConditionCheck(self.conditions)
         self._version = re.compile(VERSION_PATTERN)
         self.threads = threads or min(os.cpu_count() or 1, 4)
