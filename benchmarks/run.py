@@ -192,17 +192,18 @@ def measure_naive(path: Path, anchors: Path, limit: int) -> tuple[float, int, in
     return wall, rss, json.loads(out)["bytes"]
 
 
-def make_shape(work: Path, size: int, versioned: int) -> tuple[Path, list[int]]:
-    """A busy gateway log (`loggen.write_busy_log`): a failure every ~20,000 lines amid healthy lines
+def make_shape(work: Path, size: int, versioned: int, every: int = 20_000) -> tuple[Path, list[int]]:
+    """A busy gateway log (`loggen.write_busy_log`): a failure every ~`every` lines amid healthy lines
     that share its event names; with `versioned`, one line in that many carries a version string."""
     from loggen import write_busy_log
 
-    path = work / f"busy-{size}-v{versioned}.log"
+    path = work / (f"busy-{size}-v{versioned}.log" if every == 20_000 else f"busy-{size}-v{versioned}-e{every}.log")
     meta = path.with_suffix(".json")
     if path.exists() and meta.exists():
         return path, json.loads(meta.read_text())
     with open(path, "wb") as fh:
-        starts = write_busy_log(fh, size, random.Random(size + versioned), excerpts=excerpts(), versioned=versioned)
+        starts = write_busy_log(fh, size, random.Random(size + versioned), excerpts=excerpts(), versioned=versioned,
+                                every=every)
     meta.write_text(json.dumps(starts))
     return path, starts
 
@@ -229,6 +230,27 @@ def run_shapes(work: Path, size: int, repeat: int, anchors: Path) -> list[dict]:
               f"clawkb/grep {row['auto']['s'] / grep_s:5.2f}x  grep engine throughput {grep_s / row['grep']['s']:.2f}x "
               f"grep's  found {len(row['auto']['found'])}/{len(BURIED)}")
     return rows
+
+
+def run_scaling(work: Path, sizes: list[int], repeat: int) -> dict:
+    """clawkb as installed on the busy shape at each size (does doubling the input double the time?)
+    and at the smallest size with twice the failures (a failure every ~10,000 lines)."""
+    out: dict = {"sizes": [], "density": {}}
+    cmd = lambda path: clawkb_cmd(ROOT / "signatures", path)
+    for size in sizes:
+        path, starts = make_shape(work, size, 0)
+        warm(path)
+        wall, rss, _out = median_run(cmd(path), repeat, env=ENV)
+        out["sizes"].append({"size": size, "s": wall, "rss": rss, "failures": len(starts)})
+        print(f"  busy {human(size):>9}: {wall:6.2f} s (RSS {rss / 2**20:.0f} MiB, {len(starts)} failures)")
+    size = sizes[0]
+    for every in (20_000, 10_000):
+        path, starts = make_shape(work, size, 0, every)
+        warm(path)
+        wall, _rss, _out = median_run(cmd(path), repeat, env=ENV)
+        out["density"][every] = wall
+        print(f"  busy {human(size):>9}, a failure every ~{every:,} lines: {wall:6.2f} s ({len(starts)} failures)")
+    return out
 
 
 # --------------------------------------------------------------------------- the run
@@ -277,6 +299,8 @@ def main(argv=None) -> int:
     ap.add_argument("--fallback-size", help="input size for the fallbacks (default: the largest of --sizes)")
     ap.add_argument("--shapes", default="256M",
                     help="size of the busy and versioned gateway logs (issue 16's shapes); '' to skip them")
+    ap.add_argument("--scaling", default="256M,512M,1G",
+                    help="sizes of the busy log for the cost-growth and failure-density targets; '' to skip")
     ap.add_argument("--naive-scan", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.naive_scan:
@@ -368,6 +392,10 @@ def main(argv=None) -> int:
         anchors, _words = anchors_file(work, ROOT / "signatures")
         results["shapes"] = run_shapes(work, parse_size(args.shapes), args.repeat, anchors)
 
+    if args.scaling:
+        print(f"\ncost growth ({args.scaling}) and failure density, busy shape, clawkb as installed")
+        results["scaling"] = run_scaling(work, [parse_size(s) for s in args.scaling.split(",") if s], args.repeat)
+
     paste = work / "paste-50.log"  # the bundled sample log amid healthy console lines: 50 lines
     from loggen import healthy_lines
 
@@ -410,6 +438,14 @@ def main(argv=None) -> int:
               f"time (< 1x at 1 GiB)")
         print(f"  [{'met' if slow >= 0.5 else 'NOT met'}] {row['shape']} {human(row['size'])}: without Hyperscan "
               f"{slow:.2f}x grep's throughput (>= 0.5x)")
+    sc = results.get("scaling")
+    if sc:
+        for a, b in zip(sc["sizes"], sc["sizes"][1:]):
+            g = (b["s"] / a["s"]) / (b["size"] / a["size"])
+            print(f"  [{'met' if g <= 1.1 else 'NOT met'}] growth {human(a['size'])} -> {human(b['size'])}: time grows "
+                  f"{b['s'] / a['s']:.2f}x for {b['size'] / a['size']:.0f}x the input (at most in proportion, 10% slack)")
+        d = sc["density"][10_000] / sc["density"][20_000]
+        print(f"  [{'met' if d <= 1.2 else 'NOT met'}] density: twice the failures cost {d:.2f}x (<= 1.2x)")
     pr = p_wall / r_wall
     print(f"  [{'met' if pr <= 2 else 'NOT met'}] paste: {pr:.2f}x import rapidfuzz (<= 2x)")
     if args.json:

@@ -29,7 +29,10 @@ class UsageError(Exception):
 
 # --------------------------------------------------------------------------- inputs
 
-SMALL = 4 * 1024 * 1024  # inputs up to this size are normalised whole; larger ones are streamed
+# inputs up to this size are normalised whole (a paste, a damaged one included: terminal-wrapped or
+# re-encoded text is repaired only there), larger ones are streamed. GitHub caps an issue body at
+# 65,536 characters, at most 256 KiB of UTF-8; a 2 MiB busy log normalised whole took 4.6 s, streamed 0.3 s
+SMALL = 256 * 1024
 
 
 class _Scanner:

@@ -323,8 +323,10 @@ def clean_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
     return [(no, part.rstrip()) for no, part in out]
 
 
-def normalise_lines(text: str, first_line: int = 1) -> list[Line]:
-    """Normalised lines of one contiguous piece of input that starts at `first_line`."""
+def normalise_lines(text: str, first_line: int = 1, masks: bool = True) -> list[Line]:
+    """Normalised lines of one contiguous piece of input that starts at `first_line`. Without `masks`
+    a line's `masked` form is its `canon` (for checking indicators that never read it: only phrases
+    do; masking is a third of the work)."""
     kept = []
     at, prev = first_line - 1, None
     in_key = False  # inside a PEM private key pasted over several lines: every body line is withheld
@@ -340,7 +342,7 @@ def normalise_lines(text: str, first_line: int = 1) -> list[Line]:
             kept.append((no, at, shown))
     canons = canonical_lines([shown for _no, _at, shown in kept])
     return [Line(no=no, text=shown, canon=canon, masked=masked, at=at)
-            for (no, at, shown), canon, masked in zip(kept, canons, mask_lines(canons))]
+            for (no, at, shown), canon, masked in zip(kept, canons, mask_lines(canons) if masks else canons)]
 
 
 def document(lines: Iterable[Line]) -> Document:

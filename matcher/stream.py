@@ -256,20 +256,21 @@ class Stream:
         hits: dict[int, tuple[set, set, str]] = {}
         for lo, hi, conds in runs:
             raw = b"\n".join(r for _i, r in view.lines(lo, hi))
-            lines = normalise_lines(raw.decode("utf-8", "replace"), base + lo)
+            checks = [ind for c in conds for ind in self._by_condition.get(c, ())]
+            lines = normalise_lines(raw.decode("utf-8", "replace"), base + lo,
+                                    masks=any(ind.spec.kind == "phrase" for ind in checks))
             lookup = Lookup(lines)
-            for c in conds:
-                for ind in self._by_condition.get(c, ()):
-                    rule_id, ind_id, anchor = self._owner[id(ind)]
-                    for h in indicator_hits(ind, lines, lookup):
-                        line = lines[h.pos]
-                        got = hits.get(line.no)
-                        if got is None:
-                            got = hits[line.no] = (set(), set(), line.text)
-                        keys, rules, _text = got
-                        keys.add((rule_id, ind_id))
-                        if anchor:
-                            rules.add(rule_id)
+            for ind in checks:
+                rule_id, ind_id, anchor = self._owner[id(ind)]
+                for h in indicator_hits(ind, lines, lookup):
+                    line = lines[h.pos]
+                    got = hits.get(line.no)
+                    if got is None:
+                        got = hits[line.no] = (set(), set(), line.text)
+                    keys, rules, _text = got
+                    keys.add((rule_id, ind_id))
+                    if anchor:
+                        rules.add(rule_id)
         return hits
 
     # ------------------------------------------------------------------ result

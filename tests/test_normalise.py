@@ -160,3 +160,13 @@ def test_a_whole_document_is_canonicalised_and_masked_as_each_line_alone_would_b
         canons = canonical_lines(lines)
         assert canons == [canonical(t) for t in lines]
         assert mask_lines(canons) == [mask(t) for t in canons]
+
+
+def test_lines_can_be_normalised_without_masks_for_checks_that_never_read_them():
+    # the stream checks regex and literal anchors on candidate lines: only phrases read `masked`
+    from matcher.normalise import normalise_lines
+
+    text = '2026-05-14T06:00:01.120Z [agent/embedded] embedded run agent end: runId=4c1d2a9e-77aa-4e0b-9c1f-3b2d1e0a8f11 isError=true\n{"0": "x", "1": "durationMs=27821"}'
+    full, bare = normalise_lines(text), normalise_lines(text, masks=False)
+    assert [(l.no, l.text, l.canon) for l in bare] == [(l.no, l.text, l.canon) for l in full]
+    assert [l.masked for l in bare] == [l.canon for l in full] != [l.masked for l in full]
