@@ -6,7 +6,7 @@ anchor words (and the words of indicators that others must follow, whose first h
 the whole input) plus the shape of an OpenClaw calendar version, case-insensitively, in the raw
 bytes: colour codes, JSON escaping and the `"key": "value"` -> `key=value` rewrite of the canonical
 form cannot hide a word. Support and negative evidence is not scanned for: it only counts near an
-anchor hit, and the stream (`matcher.stream`) keeps every line there.
+anchor hit, where the stream (`matcher.stream`) checks each line for it with `ConditionCheck`.
 
 Three engines give the same lines: Hyperscan (installed wherever it has a wheel), the system's `grep`
 (POSIX, any Unix) and Python's `re` (portable, slow; used where neither exists).
