@@ -8,6 +8,7 @@ from typing import Any, Optional, Sequence
 
 from matcher import InputError, decode_bytes, diagnose, normalise
 from matcher.calibration import calibrate
+from matcher.model import MIN_CONFIDENCE
 
 from . import output
 from .inputs import Input, NotText, iter_inputs
@@ -488,8 +489,8 @@ def _add_match(sub) -> None:
     m = sub.add_parser("match", help="diagnose logs, issue bodies or log files")
     m.add_argument("files", nargs="*", metavar="FILE", help="files or directories; none or - reads stdin")
     m.add_argument("--format", choices=("text", "json", "markdown"), default="text")
-    m.add_argument("--min-confidence", type=_confidence, default=0.5, metavar="X",
-                   help="report diagnoses with at least this confidence (0..1, default 0.5)")
+    m.add_argument("--min-confidence", type=_confidence, default=MIN_CONFIDENCE, metavar="X",
+                   help=f"report diagnoses with at least this confidence (0..1, default {MIN_CONFIDENCE})")
     m.add_argument("--max-evidence", type=int, default=8, metavar="N", help="evidence lines per diagnosis")
     m.add_argument("--detail", action="store_true", help="json: include explanation and fix steps")
     m.add_argument("--quiet", "-q", action="store_true", help="no progress line on stderr (shown for inputs over 50 MB on a terminal)")
@@ -504,7 +505,7 @@ def _add_knowledge(sub) -> None:
     sub.add_parser("validate", help="check every signature file").set_defaults(func=cmd_validate)
     t = sub.add_parser("test", help="run every signature's examples")
     t.add_argument("--verbose", "-v", action="store_true")
-    t.add_argument("--min-confidence", type=_confidence, default=0.5)
+    t.add_argument("--min-confidence", type=_confidence, default=MIN_CONFIDENCE)
     t.set_defaults(func=cmd_test)
     sub.add_parser("schema", help="print the signature JSON Schema").set_defaults(func=cmd_schema)
 
@@ -540,7 +541,7 @@ def _add_github(sub) -> None:
     gb.add_argument("--since", metavar="DATE", help="only issues updated since (YYYY-MM-DD)")
     gb.add_argument("--dry-run", action="store_true", help="say what would be posted, post nothing")
     for sp in (gc, gb):
-        sp.add_argument("--min-confidence", type=_confidence, default=0.5)
+        sp.add_argument("--min-confidence", type=_confidence, default=MIN_CONFIDENCE)
         sp.add_argument("--labels", action="store_true", help="add/remove clawkb:<id> labels")
         sp.add_argument("--site-url", default=SITE_URL)
         sp.add_argument("--api-url", help="GitHub API URL (default $GITHUB_API_URL or api.github.com)")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from matcher import normalise
+from matcher.model import MIN_CONFIDENCE
 from matcher.redact import REDACTED, redact
 
 from . import guard
@@ -179,7 +180,7 @@ def diagnose_text(text: str, kb: KnowledgeBase, min_confidence: float) -> list[d
     return [said_record(s, kb) for s in decide(doc, kb.index(), calibration, load_index, min_confidence=min_confidence)]
 
 
-def plan_issue(issue: Issue, comments: list[dict], kb: KnowledgeBase, *, me: str, min_confidence: float = 0.5,
+def plan_issue(issue: Issue, comments: list[dict], kb: KnowledgeBase, *, me: str, min_confidence: float = MIN_CONFIDENCE,
                labels: bool = False, comment_on_no_match: bool = False, extra_text: str = "",
                site_url: str = SITE_URL) -> Plan:
     """comments: [{id, body, author, author_type}] of the issue, in order; `me`: the login of the
@@ -458,7 +459,7 @@ def _with_event_comment(comments: list[dict], comment: dict, *, deleted: bool) -
 
 
 def backfill(repo_name: str, token: str, kb: KnowledgeBase, *, state: str = "open", since=None, dry_run: bool = False,
-             min_confidence: float = 0.5, labels: bool = False, site_url: str = SITE_URL,
+             min_confidence: float = MIN_CONFIDENCE, labels: bool = False, site_url: str = SITE_URL,
              base_url: Optional[str] = None, pace: bool = True, out=sys.stdout, bot_login: Optional[str] = None,
              github_token: bool = False) -> dict:
     from github import GithubException

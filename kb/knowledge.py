@@ -8,6 +8,7 @@ import os
 from typing import Any, Optional
 
 from matcher import Capture, Indicator, Rule, VersionRange, compile_rules
+from matcher.model import MIN_SIMILARITY, WINDOW
 from matcher.index import Index, StoredRules
 
 from .texts import Text, prepare
@@ -98,7 +99,7 @@ class Signature:
             indicators=tuple(_indicator(i) for i in ev["indicators"]),
             negatives=tuple(_indicator(i) for i in ev.get("negative", [])),
             captures=tuple(Capture(name, rx) for name, rx in ev.get("captures", {}).items()),
-            window=ev.get("window", 40),
+            window=ev.get("window", WINDOW),
             affected=tuple(
                 VersionRange(tuple(next(iter(e.items())) for e in r["events"]))
                 for r in self.data["versions"]["ranges"]
@@ -115,7 +116,7 @@ def _indicator(d: dict) -> Indicator:
     kind = next(k for k in ("phrase", "literal", "regex") if k in d)
     return Indicator(
         id=d["id"], kind=kind, pattern=d[kind], weight=float(d["weight"]), role=d.get("role", "anchor"),
-        case_sensitive=bool(d.get("case_sensitive", False)), min_similarity=float(d.get("min_similarity", 88)),
+        case_sensitive=bool(d.get("case_sensitive", False)), min_similarity=float(d.get("min_similarity", MIN_SIMILARITY)),
         after=d.get("after"),
     )
 

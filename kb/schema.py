@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from matcher.model import MIN_SIMILARITY, WINDOW
+
 VERSION_PATTERN = r"^(0|v?20\d\d\.\d{1,2}\.\d{1,3}(-(alpha|beta|rc)\.\d+|-\d+)?)$"
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
@@ -29,7 +31,7 @@ _indicator = {
         "role": {"enum": ["anchor", "support"], "default": "anchor",
                  "description": "support: only strengthens a signature that already has an anchor."},
         "case_sensitive": {"type": "boolean", "default": False},
-        "min_similarity": {"type": "number", "minimum": 50, "maximum": 100, "default": 88,
+        "min_similarity": {"type": "number", "minimum": 50, "maximum": 100, "default": MIN_SIMILARITY,
                            "description": "Phrase only: rapidfuzz partial-ratio cut-off."},
         "after": {"type": "string", "pattern": ID_PATTERN,
                   "description": "Counts only on lines after a hit of this other indicator (sequence evidence)."},
@@ -132,7 +134,7 @@ SIGNATURE_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "required": ["indicators"],
             "properties": {
-                "window": {"type": "integer", "minimum": 1, "maximum": 2000, "default": 40,
+                "window": {"type": "integer", "minimum": 1, "maximum": 2000, "default": WINDOW,
                            "description": "Lines within which indicators count in full."},
                 "indicators": {"type": "array", "minItems": 1, "items": _indicator},
                 "negative": {"type": "array", "items": _indicator},

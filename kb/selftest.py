@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from matcher import diagnose, normalise
+from matcher.model import MIN_CONFIDENCE
 
 from .signatures import KnowledgeBase
 
@@ -25,7 +26,7 @@ class ExampleResult:
     message: str
 
 
-def run_examples(kb: KnowledgeBase, min_confidence: float = 0.5) -> list[ExampleResult]:
+def run_examples(kb: KnowledgeBase, min_confidence: float = MIN_CONFIDENCE) -> list[ExampleResult]:
     index = kb.index()
     results: list[ExampleResult] = []
     for sig in kb.signatures:

@@ -8,6 +8,11 @@ ForwardRef, compiling each one, a millisecond of every run's start-up.)
 """
 from typing import Literal, NamedTuple, Optional
 
+# the defaults, named once (the signature schema, the loader, the scorer and the command line use these)
+MIN_CONFIDENCE = 0.5  # reported diagnoses: the evidence is more likely than not to mean this failure
+WINDOW = 40  # lines within which a rule's indicators count in full
+MIN_SIMILARITY = 88  # a phrase's rapidfuzz partial-ratio cut-off
+
 IndicatorKind = Literal["phrase", "literal", "regex"]
 Role = Literal["anchor", "support"]
 
@@ -32,7 +37,7 @@ class Indicator(NamedTuple):
     weight: float
     role: Role = "anchor"
     case_sensitive: bool = False
-    min_similarity: float = 88.0
+    min_similarity: float = MIN_SIMILARITY
     after: Optional[str] = None  # counts only on lines after a hit of this indicator (sequence evidence)
 
 
@@ -56,7 +61,7 @@ class Rule(NamedTuple):
     indicators: tuple[Indicator, ...]
     negatives: tuple[Indicator, ...] = ()
     captures: tuple[Capture, ...] = ()
-    window: int = 40
+    window: int = WINDOW
     affected: tuple[VersionRange, ...] = ()
     explains: tuple[str, ...] = ()
 

@@ -24,7 +24,7 @@ from bisect import bisect_left, bisect_right
 from typing import NamedTuple, Optional, Sequence
 
 from .index import CompiledIndicator, CompiledRule, Index, matches
-from .model import Diagnosis, Document, EvidenceHit, Line
+from .model import MIN_CONFIDENCE, Diagnosis, Document, EvidenceHit, Line
 from .needles import Needles
 from .phrase import partial_scores
 from .versions import verdict as version_verdict
@@ -262,7 +262,7 @@ def diagnose(
     doc: Document,
     index: Index,
     *,
-    min_confidence: float = 0.5,
+    min_confidence: float = MIN_CONFIDENCE,
     max_evidence: int = 8,
     only: Optional[Sequence[str]] = None,
 ) -> list[Diagnosis]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from .index import Index
-from .model import Document, Elided, Line
+from .model import WINDOW, Document, Elided, Line
 from .normalise import LONG_LINE_READ, SECRET_REACH, document, normalise_lines
 from .prefilter import VERSION_CONTEXT, ConditionCheck, Scanner, indicator_condition, selected_indicators
 from .score import REACH, Lookup, indicator_hits, timestamp_of
@@ -101,7 +101,7 @@ def reblock(chunks: Iterable[bytes], size: int = BLOCK) -> Iterator[bytes]:
 
 
 def margin_for(index: Index) -> int:
-    widest = max((r.rule.window for r in index.rules), default=40)
+    widest = max((r.rule.window for r in index.rules), default=WINDOW)
     return 2 * widest + REACH
 
 
