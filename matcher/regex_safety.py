@@ -82,14 +82,6 @@ def check_regex(pattern: str) -> None:
     _walk(sre_parse.parse(pattern), False)
 
 
-def is_safe(pattern: str) -> bool:
-    try:
-        check_regex(pattern)
-    except (UnsafeRegex, re.error):
-        return False
-    return True
-
-
 def required_words(pattern: str, min_len: int = 4, common: frozenset = frozenset()) -> tuple[str, ...]:
     """Lower-case words of which every match of `pattern` contains at least one.
 
