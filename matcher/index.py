@@ -72,7 +72,7 @@ class CompiledIndicator(NamedTuple):
     regex: Optional[LazyRegex]
     needle: str  # phrase (masked canonical) or literal (canonical, unless case-sensitive)
     anchors: tuple[str, ...]  # lower-case words; a line can only match if it holds one of them (empty: any line)
-    # what a raw line must hold for it to match (`prefilter.indicator_condition`), worked out once here
+    # what a raw line must hold for it to match (`conditions.indicator_condition`), worked out once here
     # because parsing a thousand regexes again on every run of a large log costs seconds
     condition: Optional[tuple] = None
     # the same for a canonical line, for a regex: alternatives of groups of lower-case needles, one
@@ -197,7 +197,7 @@ def _phrase_anchors(needle: str) -> tuple[str, ...]:
 
 
 def compile_indicator(ind: Indicator) -> CompiledIndicator:
-    from .prefilter import NoPrefilterWords, indicator_condition
+    from .conditions import NoPrefilterWords, indicator_condition
 
     compiled = _compile_indicator(ind)
     try:

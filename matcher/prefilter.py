@@ -15,60 +15,19 @@ from __future__ import annotations
 
 import os
 import re
-from bisect import bisect_right
 import shutil
 import subprocess
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
+from .conditions import indicator_condition
 from .index import CompiledIndicator, Index
-from .regex_safety import BOUNDARY, alternatives, needles_of, plain
+from .regex_safety import BOUNDARY, plain
 from .vocabulary import set_selectivity
 
 VERSION_PATTERN = rb"20[0-9][0-9]\.[0-9]{1,2}\.[0-9]"  # an OpenClaw calendar version (2026.3.2)
 VERSION_CONTEXT = 3  # an issue template puts "### OpenClaw version" up to three lines above the value
-
-
-class NoPrefilterWords(ValueError):
-    """An indicator the prefilter cannot find (it names no word)."""
-
-
-MAX_CONJUNCTION = 2  # needle sets required together on a line (in any order); a third costs Hyperscan
-# three times the orderings and rarely singles out fewer lines
-
-
-def indicator_condition(ind: CompiledIndicator) -> tuple[tuple[frozenset, ...], ...]:
-    """What a line must hold for the indicator to match it, as alternatives each of which is a
-    conjunction of needle sets (in any order): per top-level alternative of a regex, up to the
-    `MAX_CONJUNCTION` most selective of its requirements; for a literal, its needles; for a phrase
-    one set of its distinctive words (fuzzy matching requires none of them in particular)."""
-    if ind.condition is not None:
-        return ind.condition
-    spec = ind.spec
-    if spec.kind == "regex":
-        alts = alternatives(spec.pattern, key=set_selectivity)
-    elif spec.kind == "literal":
-        needles = needles_of(spec.pattern)
-        alts = (tuple(frozenset([n]) for n in needles),) if needles else ()
-    else:
-        alts = ((frozenset(ind.anchors),),) if ind.anchors else ()
-    if not alts:
-        raise NoPrefilterWords(f"{spec.id}: names no word the prefilter can look for")
-    return tuple(_strongest(a) for a in alts)
-
-
-def _strongest(requirements, k: int = MAX_CONJUNCTION) -> tuple[frozenset, ...]:
-    """The `k` most selective needle sets of one alternative's requirements, skipping a set that those
-    already taken imply (every needle of a taken set holds one of its needles: `delivered` implies
-    {`delivered`, `delivered:false`}, which would single out no fewer lines)."""
-    taken: list[frozenset] = []
-    for group in sorted(requirements, key=set_selectivity, reverse=True):
-        if len(taken) == k:
-            break
-        if any(all(any(plain(g) in plain(t) for g in group) for t in chosen) for chosen in taken):
-            continue
-        taken.append(group)
-    return tuple(taken)
 
 
 def line_pattern(condition: tuple[tuple[frozenset, ...], ...], gap: str, bound: str = "\\b") -> str:

@@ -27,7 +27,8 @@ from typing import Iterable, Iterator
 from .index import Index
 from .model import WINDOW, Document, Elided, Line
 from .normalise import LONG_LINE_READ, SECRET_REACH, document, normalise_lines
-from .prefilter import VERSION_CONTEXT, ConditionCheck, Scanner, indicator_condition, selected_indicators
+from .conditions import indicator_condition
+from .prefilter import VERSION_CONTEXT, ConditionCheck, Scanner, selected_indicators
 from .score import REACH, Lookup, indicator_hits, timestamp_of
 
 BLOCK = 16 * 1024 * 1024  # bytes scanned at a time

@@ -75,7 +75,8 @@ def test_a_rare_needle_is_enough_on_its_own():
 def test_a_condition_keeps_what_each_branch_and_spelling_requires(pattern, meets, misses):
     from matcher import Indicator
     from matcher.index import compile_indicator
-    from matcher.prefilter import ConditionCheck, indicator_condition
+    from matcher.conditions import indicator_condition
+    from matcher.prefilter import ConditionCheck
 
     check = ConditionCheck([indicator_condition(compile_indicator(Indicator("x", "regex", pattern, 0.5)))])
     assert [line for line in meets if not check(line.encode())] == []
@@ -86,7 +87,7 @@ def test_a_run_of_small_alternations_is_searched_spelled_out():
     # `daily usage limit reached`, not `daily`: that is on every line of a cron job named daily-digest
     from matcher import Indicator
     from matcher.index import compile_indicator
-    from matcher.prefilter import indicator_condition
+    from matcher.conditions import indicator_condition
 
     pattern = r"(?:daily|weekly|monthly|hourly|5-hour)(?: usage)? limits? (?:exhausted|reached|exceeded)"
     needles, _ = literal_plan([indicator_condition(compile_indicator(Indicator("x", "regex", pattern, 0.5)))])
@@ -103,7 +104,7 @@ def test_a_cjk_word_counts_as_rare_as_its_bytes():
     assert selectivity("欠费") > selectivity("reason")
     from matcher import Indicator
     from matcher.index import compile_indicator
-    from matcher.prefilter import indicator_condition
+    from matcher.conditions import indicator_condition
 
     ind = compile_indicator(Indicator("x", "regex", r"reason[=:] ?\S{0,20}(?:欠费|余额不足)", 0.5))
     needles, conjunctions = literal_plan([indicator_condition(ind)])
