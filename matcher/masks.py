@@ -4,39 +4,44 @@ Two texts that differ only by a timestamp, a run id or a token count should comp
 run in order (the most specific first, so a UUID is not eaten by the hex mask) and each replaces a
 value with `<name>`. Three-digit numbers survive: in OpenClaw logs they are HTTP statuses (400, 402,
 429, 529) and they carry meaning.
+
+(No `from __future__ import annotations`: it would turn `Mask`'s annotations into ForwardRefs, compiled
+at import, which every pasted log pays for.)
 """
-from __future__ import annotations
-
 import re
-from typing import Sequence
+from typing import Callable, NamedTuple, Sequence
 
-MASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("ts", re.compile(
-        r"\b\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?", re.I)),
-    ("date", re.compile(r"\b\d{4}-\d{2}-\d{2}\b")),
-    ("time", re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:[^\S\n]?[ap]m)?\b", re.I)),
-    ("uuid", re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)),
-    ("hash", re.compile(r"\b(?:sha256:)?[0-9a-f]{12,64}\b(?:\.{3}|…)?", re.I)),
-    ("email", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
-    ("url", re.compile(r"\bhttps?://[^\s\"'<>)]+", re.I)),
-    ("path", re.compile(r"(?:~|\b[a-z]:)?(?:[\\/][\w.@-]+){2,}[\\/]?", re.I)),
-    ("num", re.compile(r"(?<![\w.])\d{4,}(?:\.\d+)?(?![\w])|(?<![\w.])\d+\.\d+(?![\w.])")),
+
+class Mask(NamedTuple):
+    """One volatile value: its name (the `<name>` it becomes), its pattern, and a cheap test a text
+    must pass for the pattern to be tried on it at all (most lines lack most shapes)."""
+
+    name: str
+    pattern: re.Pattern[str]
+    trigger: Callable[[str], bool]
+
+
+_DIGIT = re.compile(r"\d").search
+
+MASKS: tuple[Mask, ...] = (
+    Mask("ts", re.compile(r"\b\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:z|[+-]\d{2}:?\d{2})?", re.I),
+         lambda t: ":" in t and "-" in t),
+    Mask("date", re.compile(r"\b\d{4}-\d{2}-\d{2}\b"), lambda t: "-" in t),
+    Mask("time", re.compile(r"\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:[^\S\n]?[ap]m)?\b", re.I), lambda t: ":" in t),
+    Mask("uuid", re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), lambda t: "-" in t),
+    Mask("hash", re.compile(r"\b(?:sha256:)?[0-9a-f]{12,64}\b(?:\.{3}|…)?", re.I), lambda t: True),
+    Mask("email", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), lambda t: "@" in t),
+    Mask("url", re.compile(r"\bhttps?://[^\s\"'<>)]+", re.I), lambda t: "http" in t),
+    Mask("path", re.compile(r"(?:~|\b[a-z]:)?(?:[\\/][\w.@-]+){2,}[\\/]?", re.I), lambda t: "/" in t or "\\" in t),
+    Mask("num", re.compile(r"(?<![\w.])\d{4,}(?:\.\d+)?(?![\w])|(?<![\w.])\d+\.\d+(?![\w.])"),
+         lambda t: _DIGIT(t) is not None),
 )
 
 
-# A mask runs only when its trigger test passes (most lines lack most shapes).
-_DIGIT = re.compile(r"\d").search
-_TRIGGERS = {
-    "ts": lambda t: ":" in t and "-" in t, "date": lambda t: "-" in t, "time": lambda t: ":" in t,
-    "uuid": lambda t: "-" in t, "hash": lambda t: True, "email": lambda t: "@" in t, "url": lambda t: "http" in t,
-    "path": lambda t: "/" in t or "\\" in t, "num": lambda t: _DIGIT(t) is not None,
-}
-
-
 def mask(text: str) -> str:
-    for name, pattern in MASKS:
-        if _TRIGGERS[name](text):
-            text = pattern.sub(f"<{name}>", text)
+    for m in MASKS:
+        if m.trigger(text):
+            text = m.pattern.sub(f"<{m.name}>", text)
     return text
 
 
@@ -48,12 +53,11 @@ def mask_lines(texts: Sequence[str]) -> list[str]:
     if any("\n" in t for t in texts):
         return [mask(t) for t in texts]
     out = list(texts)
-    for name, pattern in MASKS:
-        trigger = _TRIGGERS[name]
-        picked = [i for i, t in enumerate(out) if trigger(t)]
+    for m in MASKS:
+        picked = [i for i, t in enumerate(out) if m.trigger(t)]
         if not picked:
             continue
-        done = pattern.sub(f"<{name}>", "\n".join([out[i] for i in picked])).split("\n")
+        done = m.pattern.sub(f"<{m.name}>", "\n".join([out[i] for i in picked])).split("\n")
         if len(done) != len(picked):
             return [mask(t) for t in texts]
         for i, t in zip(picked, done):
