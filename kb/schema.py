@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from matcher.calver import VERSION
 from matcher.model import MIN_SIMILARITY, WINDOW
 
-VERSION_PATTERN = r"^(0|v?20\d\d\.\d{1,2}\.\d{1,3}(-(alpha|beta|rc)\.\d+|-\d+)?)$"
+VERSION_PATTERN = rf"^(0|v?{VERSION})$"  # an OSV event: 0 (since the beginning) or a version
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 _text = {"type": "string", "minLength": 1}

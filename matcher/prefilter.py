@@ -21,12 +21,13 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
+from .calver import SCAN_PREFIX
 from .conditions import indicator_condition
 from .index import CompiledIndicator, Index
 from .regex_safety import BOUNDARY, plain
 from .vocabulary import set_selectivity
 
-VERSION_PATTERN = rb"20[0-9][0-9]\.[0-9]{1,2}\.[0-9]"  # an OpenClaw calendar version (2026.3.2)
+VERSION_PATTERN = SCAN_PREFIX  # how an OpenClaw calendar version starts (2026.3.2)
 VERSION_CONTEXT = 3  # an issue template puts "### OpenClaw version" up to three lines above the value
 
 

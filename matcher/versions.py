@@ -1,40 +1,14 @@
-"""OpenClaw calendar versions and OSV-style affected ranges.
-
-OpenClaw tags `YYYY.M.PATCH`, pre-releases `YYYY.M.PATCH-beta.N` (also seen: alpha, rc) and numeric
-republish suffixes `YYYY.M.PATCH-N` (e.g. `2026.4.7-1`), which are stable builds that come *after* the
-plain release. Order: 2026.4.7-beta.1 < 2026.4.7-beta.2 < 2026.4.7 < 2026.4.7-1 < 2026.4.7-2 < 2026.4.8.
-"""
+"""OSV-style affected ranges of OpenClaw calendar versions (the grammar: `matcher.calver`), and the
+version a pasted text reports running."""
 from __future__ import annotations
 
 import re
 from typing import Iterable, Optional
 
+from .calver import VERSION, VersionError, VersionKey, parse_version
 from .model import Line, VersionRange, VersionVerdict
 
-_VERSION_RE = re.compile(
-    r"^v?(?P<y>20\d\d)\.(?P<m>\d{1,2})\.(?P<p>\d{1,3})"
-    r"(?:-(?:(?P<pre>alpha|beta|rc)\.?(?P<pren>\d+)|(?P<rep>\d+)))?$"
-)
-_PRE_RANK = {"alpha": 0, "beta": 1, "rc": 2}
-
-VersionKey = tuple[int, int, int, int, int]
-
-
-class VersionError(ValueError):
-    pass
-
-
-def parse_version(text: str) -> VersionKey:
-    """Sort key of a version string; raises VersionError when it is not an OpenClaw version."""
-    m = _VERSION_RE.match(text.strip())
-    if not m:
-        raise VersionError(f"not an OpenClaw calendar version (YYYY.M.PATCH[-beta.N|-N]): {text!r}")
-    y, mo, p = int(m["y"]), int(m["m"]), int(m["p"])
-    if not 1 <= mo <= 12:
-        raise VersionError(f"month out of range in version {text!r}")
-    if m["pre"]:
-        return (y, mo, p, _PRE_RANK[m["pre"]], int(m["pren"]))
-    return (y, mo, p, 3, int(m["rep"] or 0))
+__all__ = ["VersionError", "VersionKey", "find_openclaw_version", "in_range", "is_version", "parse_version", "verdict"]
 
 
 def is_version(text: str) -> bool:
@@ -89,11 +63,11 @@ def verdict(version: str, ranges: Iterable[VersionRange]) -> VersionVerdict:
 # Where a pasted text names the OpenClaw version it ran. Labelled forms first; the bare form only when
 # it is the one version in the text.
 _LABELLED = [
-    re.compile(r"(?:openclaw|clawdbot|moltbot)[^\n\d]{0,40}?\bv?(20\d\d\.\d{1,2}\.\d{1,3}(?:-(?:beta\.?\d+|rc\.?\d+|\d+))?)\b", re.I),
-    re.compile(r"version[^\n\d]{0,30}?\bv?(20\d\d\.\d{1,2}\.\d{1,3}(?:-(?:beta\.?\d+|rc\.?\d+|\d+))?)\b", re.I),
-    re.compile(r"openclaw@(20\d\d\.\d{1,2}\.\d{1,3}(?:-(?:beta\.?\d+|\d+))?)\b", re.I),
+    re.compile(rf"(?:openclaw|clawdbot|moltbot)[^\n\d]{{0,40}}?\bv?({VERSION})\b", re.I),
+    re.compile(rf"version[^\n\d]{{0,30}}?\bv?({VERSION})\b", re.I),
+    re.compile(rf"openclaw@({VERSION})\b", re.I),
 ]
-_BARE = re.compile(r"(?<![\d.])v?(20\d\d\.\d{1,2}\.\d{1,3}(?:-(?:beta\.\d+|\d+))?)(?![\d.]*\d)")
+_BARE = re.compile(rf"(?<![\d.])v?({VERSION})(?![\d.]*\d)")
 _HEADING = re.compile(r"^#{1,6}\s*(?:openclaw\s+)?version\s*$", re.I)
 
 

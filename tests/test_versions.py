@@ -46,3 +46,31 @@ def test_verdicts_say_what_the_users_version_means():
 ])
 def test_the_openclaw_version_a_paste_names(text, version):
     assert normalise(text).openclaw_version == version
+
+
+@pytest.mark.parametrize("version, floor, expected", [
+    ("2026.10.2", "2026.10.1", True),
+    ("OpenClaw 2026.10.2", "2026.10.1", None),     # not a version at the start: no answer, not a guess
+    ("2026.10.2 (a1b2c3d)", "2026.10.2", True),     # `openclaw --version` may print the build after it
+    ("v2026.4.7-beta.2", "2026.4.7", False),        # a pre-release comes before its release
+    ("2026.4.7-1", "2026.4.7", True),               # a republish comes after it
+    ("2026.4.7-beta.1", "2026.4.7-alpha.3", True),
+    ("2026.13.1", "2026.4.7", None),                # no month 13
+    (None, "2026.4.7", None),
+])
+def test_one_grammar_compares_versions_for_the_repairs_too(version, floor, expected):
+    # the repair scripts inline matcher/calver.py: the same grammar and order as the matcher's
+    from matcher.calver import version_at_least
+
+    assert version_at_least(version, floor) is expected
+
+
+def test_every_pattern_naming_a_version_embeds_the_one_grammar():
+    import re
+
+    from kb.schema import VERSION_PATTERN
+    from matcher.calver import SCAN_PREFIX, VERSION
+
+    for v in ("2026.4.7", "2026.4.7-beta.2", "2026.4.7-rc1", "2026.4.7-12"):
+        assert re.fullmatch(VERSION, v) and re.fullmatch(VERSION_PATTERN, v) and re.match(SCAN_PREFIX, v.encode())
+    assert VERSION in VERSION_PATTERN

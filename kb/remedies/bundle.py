@@ -1,6 +1,6 @@
 """Build the standalone repair scripts from the same modules `clawkb fix` runs.
 
-A script is matcher/redact.py, arguments.py, openclaw_cli.py, openclaw_state.py, gateway.py, writes.py, backups.py and
+A script is matcher/calver.py, matcher/redact.py, arguments.py, openclaw_cli.py, openclaw_state.py, gateway.py, writes.py, backups.py and
 repairs.py concatenated (lines marked
 `# bundle: inline` are the imports the concatenation makes unnecessary) with an entry point for one
 repair. Nothing is copied by hand: the site and `clawkb scripts` call `build_script`.
@@ -12,7 +12,7 @@ from pathlib import Path
 from .repairs import REPAIRS
 
 HERE = Path(__file__).resolve().parent
-SOURCES = [HERE.parent.parent / "matcher" / "redact.py", HERE / "arguments.py", HERE / "openclaw_cli.py",
+SOURCES = [HERE.parent.parent / "matcher" / "calver.py", HERE.parent.parent / "matcher" / "redact.py", HERE / "arguments.py", HERE / "openclaw_cli.py",
            HERE / "openclaw_state.py", HERE / "gateway.py", HERE / "writes.py", HERE / "backups.py", HERE / "repairs.py"]
 
 

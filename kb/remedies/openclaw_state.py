@@ -660,15 +660,3 @@ def fmt_duration(ms: int) -> str:
     return " ".join(parts)
 
 
-def version_at_least(version: Optional[str], floor: str) -> Optional[bool]:
-    def key(v: str):
-        m = re.match(r"v?(\d{4})\.(\d{1,2})\.(\d{1,3})(?:-(beta|alpha|rc)\.?(\d+)|-(\d+))?", v or "")
-        if not m:
-            return None
-        pre = m.group(4)
-        return (int(m.group(1)), int(m.group(2)), int(m.group(3)), 0 if pre else 1, int(m.group(5) or m.group(6) or 0))
-    a, b = key(version or ""), key(floor)
-    if a is None or b is None:
-        return None
-    return a >= b
-
