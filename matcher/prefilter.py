@@ -325,21 +325,21 @@ class GrepScanner(Scanner):
             # set passes the first, and the second only with a word of its other set as well
             firsts = [plain(n) for conj in conjunctions for n in conj[0]]
             others = [plain(n) for conj in conjunctions for group in conj[1:] for n in group]
-            self._searches = [["\n".join(minimal([*always, *firsts])), "\n".join(minimal([*always, *others]))]]
+            self._search = ["\n".join(minimal([*always, *firsts])), "\n".join(minimal([*always, *others]))]
         else:
-            self._searches = [["\n".join(minimal(always))]]
+            self._search = ["\n".join(minimal(always))]
         self._check = ConditionCheck(self.conditions)
         self._version = re.compile(VERSION_PATTERN)
         self.threads = threads or min(os.cpu_count() or 1, 4)
 
-    def _run(self, piece: memoryview, search: list[str]) -> list[tuple[int, int, bytes]]:
+    def _run(self, piece: memoryview) -> list[tuple[int, int, bytes]]:
         """(0-based line, byte offset, text) of the lines grep prints: `grep -F` of the first of
-        `search`'s word lists numbers the lines, a `grep -F` of each further one filters its output.
+        `_search`'s word lists numbers the lines, a `grep -F` of each further one filters its output.
         A thread writes the piece to grep's stdin in one call (no Python loop per pipe buffer) while
         this one reads the output."""
         import threading
 
-        env = {"LC_ALL": "C"}
+        env, search = {"LC_ALL": "C"}, self._search
         procs = [subprocess.Popen([self._grep, "-a", "-n", "-b", "-i", "-F", "-e", search[0]], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)]
         for words in search[1:]:
@@ -371,29 +371,24 @@ class GrepScanner(Scanner):
 
     def candidates(self, block: bytes) -> Candidates:
         pieces = _split(block, self.threads)
-        jobs = [(p, s) for p in range(len(pieces)) for s in range(len(self._searches))]
-        results: list[list[tuple[int, int, bytes]]] = [[] for _ in jobs]
+        results: list[list[tuple[int, int, bytes]]] = [[] for _ in pieces]
         newlines = [0] * len(pieces)
 
-        def run(j: int) -> None:
-            p, s = jobs[j]
-            start, end = pieces[p]
-            results[j] = self._run(memoryview(block)[start:end], self._searches[s])
-            if s == 0:
-                newlines[p] = block.count(b"\n", start, end)  # while grep works on the other pieces
+        def run(i: int) -> None:
+            start, end = pieces[i]
+            results[i] = self._run(memoryview(block)[start:end])
+            newlines[i] = block.count(b"\n", start, end)  # while grep works on the other pieces
 
-        _each_on_a_thread(run, len(jobs))
+        _each_on_a_thread(run, len(pieces))
         anchors, versions, lines = [], [], 0
-        for p, (start, _end) in enumerate(pieces):
-            rows = sorted({no: (no, off, text) for j, (q, _s) in enumerate(jobs) if q == p
-                           for no, off, text in results[j]}.values())
+        for (start, _end), rows, count in zip(pieces, results, newlines):
             checked = self._check.many([text for _no, _off, text in rows])
             for (no, off, text), ids in zip(rows, checked):
                 if ids:
                     anchors.append((lines + no, start + off, frozenset(ids)))
                 if self._version.search(text):
                     versions.append((lines + no, start + off))
-            lines += newlines[p]
+            lines += count
         return Candidates(anchors, versions, lines)
 
 

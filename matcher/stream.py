@@ -227,7 +227,7 @@ class Stream:
                 self._pending[rule_id] = max(self._pending.get(rule_id, 0), base + hi)
             run = [(no, raw) for no, raw in self._tail if no >= base + lo] if lo < 0 else []
             run += [(base + i, raw) for i, raw in view.lines(max(lo, 0), min(hi, n - 1))]
-            for k, (no, raw), met in zip(range(len(run)), run, check.many([raw for _no, raw in run])):
+            for k, ((no, raw), met) in enumerate(zip(run, check.many([raw for _no, raw in run]))):
                 if not met:
                     continue
                 for no2, raw2 in run[max(0, k - CONTEXT):k + CONTEXT + 1]:
