@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run from a checkout as `python benchmarks/cross_validate.py`
     sys.path.insert(0, str(ROOT))
 
-from kb.corpus import DEFAULT_CORPUS, read_cases  # noqa: E402
+from clawkb.kb.corpus import DEFAULT_CORPUS, read_cases  # noqa: E402
 
 BINS = 10
 
@@ -120,7 +120,7 @@ class RulesLayer:
         return self
 
     def predict(self, text: str) -> list[Prediction]:
-        from matcher import diagnose, normalise
+        from clawkb.matcher import diagnose, normalise
 
         return [(d.id, d.confidence, self.name)
                 for d in diagnose(normalise(text), self.index, min_confidence=self.min_confidence)]
@@ -171,7 +171,7 @@ class SimilarityLayer:
         self.kb, self.name, self.with_rules, self.with_similarity = kb, name, with_rules, with_similarity
 
     def fit(self, cases: Sequence[Case]) -> Fitted:
-        from kb.similarity import Report, fit
+        from clawkb.kb.similarity import Report, fit
 
         reports = [Report(c.text, c.labels, c.thread) for c in cases]
         index, tables = fit(self.kb.signatures, reports, self.kb.index(),
@@ -184,8 +184,8 @@ class _SimilarityFit:
         self.layer, self.index, self.tables = layer, index, tables
 
     def predict(self, text: str) -> list[Prediction]:
-        from kb.similarity import decide
-        from matcher import normalise
+        from clawkb.kb.similarity import decide
+        from clawkb.matcher import normalise
 
         said = decide(normalise(text), self.layer.kb.index(), self.tables, self.index, use_rules=self.layer.with_rules)
         return [(s.id, s.confidence, s.layer) for s in said]
@@ -359,7 +359,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--json", action="store_true", help="print a machine-readable summary instead of the report")
     a = ap.parse_args(argv)
 
-    from kb.compiled import load
+    from clawkb.kb.compiled import load
 
     kb = load()
     files = a.corpus or list(DEFAULT_CORPUS)

@@ -95,8 +95,8 @@ def signature_set(work: Path, n: int) -> Path:
 
 
 def anchors_file(work: Path, sigs: Path) -> tuple[Path, list[str]]:
-    from kb.compiled import load
-    from matcher.prefilter import anchor_words
+    from clawkb.kb.compiled import load
+    from clawkb.matcher.prefilter import anchor_words
 
     words = list(anchor_words(load(sigs).index()))
     path = work / f"anchors-{sigs.name}.txt"
@@ -159,9 +159,9 @@ def median_run(args: list[str], repeat: int, env: dict | None = None) -> tuple[f
 
 
 def clawkb_exe() -> list[str]:
-    """The installed `clawkb` console script beside this Python (what a user runs), else `-m kb.cli`."""
+    """The installed `clawkb` console script beside this Python (what a user runs), else `-m clawkb`."""
     script = Path(sys.executable).parent / "clawkb"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "kb.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "clawkb"]
 
 
 def clawkb_cmd(sigs: Path, path: Path) -> list[str]:
@@ -271,8 +271,8 @@ def machine() -> str:
     except (OSError, StopIteration, ValueError):
         pass
     try:
-        from matcher.prefilter import build
-        from kb.compiled import load
+        from clawkb.matcher.prefilter import build
+        from clawkb.kb.compiled import load
 
         engine = build(load().index()).engine
     except Exception as exc:  # pragma: no cover - reported, not fatal

@@ -1,8 +1,8 @@
 """Build what the similarity layer ships, from the signatures and the corpus (issue 14, items 3-5).
 
-    python -m kb.build_similarity                      # writes kb/data/similarity.json and calibration.json
-    python -m kb.build_similarity --check              # exit 1 when the shipped files are not current
-    python -m kb.build_similarity --corpus A.jsonl ...  # other corpus files (default: ../shared/corpus/*)
+    python -m clawkb.kb.build_similarity                      # writes kb/data/similarity.json and calibration.json
+    python -m clawkb.kb.build_similarity --check              # exit 1 when the shipped files are not current
+    python -m clawkb.kb.build_similarity --corpus A.jsonl ...  # other corpus files (default: ../shared/corpus/*)
 
 Deterministic: the same signatures and corpus give the same bytes (sorted vocabulary, rounded
 scores, the reports in file order). The shipped index holds tokens' BM25 scores, labels and source
@@ -55,7 +55,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     stale = [p for p, text in files.items() if not os.path.exists(p) or Path(p).read_text(encoding="utf-8") != text]
     if a.check:
         for p in stale:
-            print(f"{p}: not current (python -m kb.build_similarity)", file=sys.stderr)
+            print(f"{p}: not current (python -m clawkb.kb.build_similarity)", file=sys.stderr)
         return 1 if stale else 0
     for p, text in files.items():
         Path(p).write_text(text, encoding="utf-8")

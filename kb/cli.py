@@ -6,9 +6,9 @@ import os
 import sys
 from typing import Any, Optional, Sequence
 
-from matcher import InputError, decode_bytes, diagnose, normalise
-from matcher.calibration import calibrate
-from matcher.model import MIN_CONFIDENCE
+from clawkb.matcher import InputError, decode_bytes, diagnose, normalise
+from clawkb.matcher.calibration import calibrate
+from clawkb.matcher.model import MIN_CONFIDENCE
 
 from . import output
 from .inputs import Input, NotText, iter_inputs
@@ -45,7 +45,7 @@ class _Scanner:
 
     def get(self):
         if self._scanner is None:
-            from matcher.prefilter import build
+            from clawkb.matcher.prefilter import build
 
             from .compiled import FileStore
 
@@ -76,7 +76,7 @@ def _document(inp: Input, index, scanner: _Scanner, quiet: bool):
     if seen <= SMALL:
         progress.finish()
         return normalise(decode_bytes(b"".join(head)))
-    from matcher.stream import stream_document
+    from clawkb.matcher.stream import stream_document
 
     def counted():
         yield from head
@@ -318,7 +318,7 @@ def _doctor_report(args: argparse.Namespace, kb: Any, found: list, name: str, ve
                "fix_command": "", "fix_commands": commands(f)}
         rec["fix_command"] = rec["fix_commands"][0]
         if version:
-            from matcher import verdict
+            from clawkb.matcher import verdict
 
             from .report import verdict_message
             try:

@@ -30,7 +30,7 @@ MAGIC = b"clawkb-kb\0"  # a store: MAGIC, the key's length (8 bytes, big-endian)
 
 def _code_fingerprint() -> bytes:
     """clawkb's own modules (by size and modification time): a new version invalidates the store."""
-    import matcher
+    import clawkb.matcher as matcher
 
     parts = [f"{sys.version_info[:2]}:{FORMAT}"]
     for pkg in (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.path.abspath(matcher.__file__))):

@@ -17,9 +17,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-from matcher import normalise
-from matcher.model import MIN_CONFIDENCE
-from matcher.redact import REDACTED, redact
+from clawkb.matcher import normalise
+from clawkb.matcher.model import MIN_CONFIDENCE
+from clawkb.matcher.redact import REDACTED, redact
 
 from . import guard
 from .pages import environment

@@ -23,7 +23,7 @@ import sys
 import time
 from typing import Callable, Iterable, Iterator, Optional, Sequence
 
-from matcher.normalise import InputError, sniff_encoding
+from clawkb.matcher.normalise import InputError, sniff_encoding
 
 CHUNK = 8 * 1024 * 1024  # bytes read from a file at a time
 TTY_CHUNK = 64 * 1024  # a terminal gives a line at a time; reading stops at the first end of file

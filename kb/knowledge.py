@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 from typing import Any, Optional
 
-from matcher import Capture, Indicator, Rule, VersionRange, compile_rules
-from matcher.model import MIN_SIMILARITY, WINDOW
-from matcher.index import Index, StoredRules
+from clawkb.matcher import Capture, Indicator, Rule, VersionRange, compile_rules
+from clawkb.matcher.model import MIN_SIMILARITY, WINDOW
+from clawkb.matcher.index import Index, StoredRules
 
 from .texts import Text, prepare
 
@@ -30,9 +30,9 @@ def default_dir() -> str:
     override = os.environ.get("CLAWKB_SIGNATURES")
     if override:
         return override
-    import clawkb_signatures
+    from clawkb import signatures
 
-    return os.path.dirname(os.path.abspath(clawkb_signatures.__file__))
+    return os.path.dirname(os.path.abspath(signatures.__file__))
 
 
 class Signature:

@@ -17,6 +17,6 @@ def entry() -> None:
     code = cli.main()
     # and what the command compiled on first use (the redactor's patterns), unless it read signature
     # files: building the knowledge base compiles every rule's regex, which the index keeps itself
-    if "kb.signatures" not in sys.modules:
+    if "clawkb.kb.signatures" not in sys.modules:
         remember(path, seeded)
     cli.finish(code)

@@ -21,7 +21,7 @@ def templates_dir() -> Path:
     override = os.environ.get("CLAWKB_TEMPLATES")
     if override:
         return Path(override)
-    return Path(str(resources.files("clawkb_site_templates")))
+    return Path(str(resources.files("clawkb.site_templates")))
 
 
 def environment(directory: Optional[Path] = None) -> Environment:

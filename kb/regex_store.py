@@ -25,17 +25,17 @@ from .cachedir import atomic_write, open_own
 def _regex_code():
     """`matcher.regex_code`, loaded without importing the `matcher` package (whose modules compile
     the very regexes to be seeded): it is a module of its own, with no imports from the package."""
-    module = sys.modules.get("matcher.regex_code")
+    module = sys.modules.get("clawkb.matcher.regex_code")
     if module is None:
         import importlib.util
 
-        package = importlib.util.find_spec("matcher")
+        package = importlib.util.find_spec("clawkb.matcher")
         where = [os.path.join(d, "regex_code.py") for d in (package.submodule_search_locations or ())] if package else []
-        spec = importlib.util.spec_from_file_location("matcher.regex_code", where[0]) if where else None
+        spec = importlib.util.spec_from_file_location("clawkb.matcher.regex_code", where[0]) if where else None
         if spec is None or spec.loader is None:
-            raise ImportError("matcher.regex_code")
+            raise ImportError("clawkb.matcher.regex_code")
         module = importlib.util.module_from_spec(spec)
-        sys.modules["matcher.regex_code"] = module
+        sys.modules["clawkb.matcher.regex_code"] = module
         spec.loader.exec_module(module)
     return module
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
-from matcher import Diagnosis, VersionVerdict
-from matcher.versions import VersionError, parse_version
+from clawkb.matcher import Diagnosis, VersionVerdict
+from clawkb.matcher.versions import VersionError, parse_version
 
 from .knowledge import KnowledgeBase, Signature
 from .similarity import Said

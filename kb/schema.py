@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from matcher.calver import VERSION
-from matcher.model import MIN_SIMILARITY, WINDOW
+from clawkb.matcher.calver import VERSION
+from clawkb.matcher.model import MIN_SIMILARITY, WINDOW
 
 VERSION_PATTERN = rf"^(0|v?{VERSION})$"  # an OSV event: 0 (since the beginning) or a version
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"

@@ -10,8 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Optional
 
-from matcher import diagnose, normalise
-from matcher.model import MIN_CONFIDENCE
+from clawkb.matcher import diagnose, normalise
+from clawkb.matcher.model import MIN_CONFIDENCE
 
 from .signatures import KnowledgeBase
 

@@ -8,8 +8,8 @@ from typing import Any, Iterable, Optional
 
 import jsonschema
 
-from matcher.regex_safety import UnsafeRegex, check_regex
-from matcher.versions import VersionError, parse_version
+from clawkb.matcher.regex_safety import UnsafeRegex, check_regex
+from clawkb.matcher.versions import VersionError, parse_version
 
 from .knowledge import SITE_URL, KnowledgeBase, Signature, _indicator, default_dir, page_url  # noqa: F401 (re-exported)
 from .schema import SIGNATURE_SCHEMA
@@ -80,7 +80,7 @@ def _check_semantics(sig: Signature) -> None:
         if ind.get("after") is not None and (ind["after"] not in ids or ind["after"] == ind["id"]):
             where = ("evidence", "indicators", i, "after")
             raise SourceError(sig.path, sig.line_of(*where), _field(where), f"after must name another indicator of this signature, not {ind['after']!r}")
-    from matcher.index import compile_indicator
+    from clawkb.matcher.index import compile_indicator
 
     for group in ("indicators", "negative"):
         for i, ind in enumerate(ev.get(group, [])):

@@ -8,7 +8,7 @@ reports, the calibration of both layers, and how `clawkb match` joins them.
 
 What ships, `kb/data/similarity.json` (the index: vocabulary, BM25 score matrix, per document its label
 and source link, never a report's text) and `kb/data/calibration.json` (the tables), is written by
-`python -m kb.build_similarity` from the signatures and the corpus; `fit` is the same function the
+`python -m clawkb.kb.build_similarity` from the signatures and the corpus; `fit` is the same function the
 cross-validation fits on its training folds. Fitting needs scikit-learn (isotonic regression) and
 bm25s; applying needs no scikit-learn, and bm25s only when the rules do not decide.
 """
@@ -17,11 +17,11 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence
 
-from matcher import Diagnosis, Document, diagnose, normalise
-from matcher.calibration import calibrate
+from clawkb.matcher import Diagnosis, Document, diagnose, normalise
+from clawkb.matcher.calibration import calibrate
 
 if TYPE_CHECKING:  # the similarity layer itself is imported only when it runs
-    from matcher.similarity import Resemblance, SimilarityIndex
+    from clawkb.matcher.similarity import Resemblance, SimilarityIndex
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 INDEX_FILE = os.path.join(DATA_DIR, "similarity.json")
@@ -72,7 +72,7 @@ def decide(doc: Document, rules_index, calibration: dict[str, Sequence], similar
     if similarity_index is None:
         return []
     index = similarity_index() if callable(similarity_index) else similarity_index
-    from matcher.similarity import resemble, tokens
+    from clawkb.matcher.similarity import resemble, tokens
 
     r = resemble(tokens(doc), index, exclude)
     if r is None:
@@ -122,7 +122,7 @@ def to_json(index: SimilarityIndex) -> dict[str, Any]:
 
 
 def from_json(obj: dict[str, Any]) -> SimilarityIndex:
-    from matcher.similarity import SimilarityIndex
+    from clawkb.matcher.similarity import SimilarityIndex
 
     m = obj["matrix"]
     return SimilarityIndex(obj["vocab"], m["data"], m["indices"], m["indptr"], [d["label"] for d in obj["docs"]],
@@ -144,7 +144,7 @@ def fit(signatures: Sequence, reports: Sequence[Report], rules_index, *, populat
     reports: `rules` from their rule diagnoses, `similarity` from their resemblance with every other
     thread (a report never resembles itself), over the reports the calibrated rules do not decide
     (`population="undecided"`, as `decide` applies it) or over all of them (`"all"`: the layer alone)."""
-    from matcher.similarity import build, resemble, tokens
+    from clawkb.matcher.similarity import build, resemble, tokens
 
     docs = [(tokens(normalise(signature_text(s))), s.id, None) for s in signatures]
     words = [tokens(normalise(r.text)) for r in reports]

@@ -3,7 +3,7 @@
 A library first: typed functions, no global state, no I/O in the scoring path, and no knowledge of
 YAML files or web pages (the `kb` package turns signature files into `Rule`s).
 
-    from matcher import Rule, Indicator, compile_rules, normalise, diagnose
+    from clawkb.matcher import Rule, Indicator, compile_rules, normalise, diagnose
     index = compile_rules([Rule(id="x", indicators=(Indicator("a", "phrase", "out of extra usage", 0.8),))])
     diagnose(normalise(text), index)
 """

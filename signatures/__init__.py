@@ -1,1 +1,1 @@
-"""clawkb's knowledge base: one YAML file per known OpenClaw failure (installed as `clawkb_signatures`)."""
+"""clawkb's knowledge base: one YAML file per known OpenClaw failure (installed as `clawkb.signatures`)."""

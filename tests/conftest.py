@@ -19,7 +19,7 @@ DEV_CORPUS = SHARED / "corpus" / "dev.jsonl"
 
 @pytest.fixture(scope="session")
 def kb():
-    from kb.signatures import load_kb
+    from clawkb.kb.signatures import load_kb
 
     return load_kb(ROOT / "signatures")
 

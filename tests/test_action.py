@@ -13,11 +13,11 @@ import pytest
 pytest.importorskip("github")
 
 from fake_github import BOT, INSTALLATION_TOKEN, MAINTAINER, PAT_TOKEN, FakeGitHub  # noqa: E402
-import kb.gh  # noqa: E402
-from kb import guard  # noqa: E402
-from kb.gh import (MAX_BODY, GitHubError, _allowed, backfill, client, diagnose_text, ids_in, read_marker,  # noqa: E402
+from clawkb.kb import gh as gh_module  # noqa: E402
+from clawkb.kb import guard  # noqa: E402
+from clawkb.kb.gh import (MAX_BODY, GitHubError, _allowed, backfill, client, diagnose_text, ids_in, read_marker,  # noqa: E402
                    render, run_event, token_identity)
-from matcher.redact import find_secrets  # noqa: E402
+from clawkb.matcher.redact import find_secrets  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BILLING = (ROOT / "examples" / "gateway-billing-lockout.log").read_text(encoding="utf-8")
@@ -47,7 +47,7 @@ _KB = []
 
 def kb_():
     if not _KB:
-        from kb.signatures import load_kb
+        from clawkb.kb.signatures import load_kb
         _KB.append(load_kb(ROOT / "signatures"))
     return _KB[0]
 
@@ -227,7 +227,7 @@ def test_the_cli_step_writes_the_action_outputs(gh, tmp_path):
     out = tmp_path / "gh_output"
     env = dict(os.environ, GITHUB_TOKEN=INSTALLATION_TOKEN, GITHUB_OUTPUT=str(out), CLAWKB_LABELS="true",
                CLAWKB_NO_PACING="1", CLAWKB_MIN_CONFIDENCE="0.5")
-    p = subprocess.run([sys.executable, "-m", "kb.cli", "gh", "comment", "--event", str(event), "--repo", "acme/gateway",
+    p = subprocess.run([sys.executable, "-m", "clawkb", "gh", "comment", "--event", str(event), "--repo", "acme/gateway",
                         "--api-url", gh.url], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert p.returncode == 0, p.stderr
     lines = dict(l.split("=", 1) for l in out.read_text().splitlines())
@@ -242,7 +242,7 @@ def test_a_failing_api_is_a_clear_error(gh, tmp_path):
     ev["issue"]["number"] = 404
     event.write_text(json.dumps(ev))
     env = dict(os.environ, GITHUB_TOKEN=INSTALLATION_TOKEN, CLAWKB_NO_PACING="1")
-    p = subprocess.run([sys.executable, "-m", "kb.cli", "gh", "comment", "--event", str(event), "--repo", "acme/gateway",
+    p = subprocess.run([sys.executable, "-m", "clawkb", "gh", "comment", "--event", str(event), "--repo", "acme/gateway",
                         "--api-url", gh.url], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert p.returncode == 2 and "404" in p.stderr and "Traceback" not in p.stderr
 
@@ -296,8 +296,7 @@ def test_a_typical_comment_passes_the_guard_untouched():
 
 
 def test_a_secret_the_redactor_misses_is_withheld_and_the_comment_still_posted(gh, tmp_path, monkeypatch):
-    import kb.gh
-    for module in (kb.gh, sys.modules["matcher.normalise"]):  # a redactor that lets everything through
+    for module in (gh_module, sys.modules["clawkb.matcher.normalise"]):  # a redactor that lets everything through
         monkeypatch.setattr(module, "redact", lambda text: text)
     token = SECRET_SHAPES["slack bot token"]
     gh.add_issue(21, "t", LITELLM + f"\nFailoverError: No available auth profile for litellm (slack {token})")
@@ -423,9 +422,9 @@ def test_a_post_that_failed_before_landing_is_posted_again(gh, tmp_path):
 def test_retry_after_is_capped_at_a_minute():
     from urllib3 import HTTPResponse
 
-    retry = kb.gh._retry(pace=True)
+    retry = gh_module._retry(pace=True)
     asked = HTTPResponse(status=403, headers={"Retry-After": "86400"})
-    assert retry.get_retry_after(asked) == kb.gh.RETRY_AFTER_CAP == 60
+    assert retry.get_retry_after(asked) == gh_module.RETRY_AFTER_CAP == 60
     assert retry.get_retry_after(HTTPResponse(status=403, headers={"Retry-After": "3"})) == 3
     assert not retry.is_retry("POST", 502) and retry.is_retry("PATCH", 502) and retry.is_retry("POST", 403, True)
 

@@ -14,7 +14,7 @@ SAMPLE = ROOT / "examples" / "gateway-billing-lockout.log"
 
 def clawkb(*args, stdin=None, env=None, cwd=None):
     e = dict(os.environ, **(env or {}))
-    return subprocess.run([sys.executable, "-m", "kb.cli", *map(str, args)], input=stdin, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "clawkb", *map(str, args)], input=stdin, capture_output=True,
                           env=e, cwd=cwd or ROOT, timeout=300)
 
 

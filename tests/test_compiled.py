@@ -7,9 +7,9 @@ from itertools import combinations
 
 import pytest
 
-from kb import compiled
-from kb.texts import Text, _render_dynamic, prepare
-from matcher import diagnose, normalise
+from clawkb.kb import compiled
+from clawkb.kb.texts import Text, _render_dynamic, prepare
+from clawkb.matcher import diagnose, normalise
 
 from conftest import ROOT
 
@@ -77,7 +77,7 @@ def test_a_corrupt_or_unwritable_store_only_costs_time(tmp_path, monkeypatch):
 
 
 def test_a_bad_signature_is_reported_not_stored(tmp_path, monkeypatch):
-    from kb.signatures import SourceError
+    from clawkb.kb.signatures import SourceError
 
     monkeypatch.setenv("CLAWKB_CACHE_DIR", str(tmp_path / "cache"))
     sigs = tmp_path / "sigs"
@@ -91,8 +91,8 @@ def test_a_bad_signature_is_reported_not_stored(tmp_path, monkeypatch):
 
 def test_matching_from_the_store_imports_no_yaml_schema_template_engine_json_or_similarity_layer(tmp_path):
     env = {**os.environ, "CLAWKB_CACHE_DIR": str(tmp_path / "cache")}
-    code = ("import sys; from kb.cli import main; rc = main(['match', sys.argv[1]]); "
-            "print(sorted(m for m in ('yaml', 'jsonschema', 'jinja2', 'kb.signatures', 'json', 'matcher.similarity') "
+    code = ("import sys; from clawkb.kb.cli import main; rc = main(['match', sys.argv[1]]); "
+            "print(sorted(m for m in ('yaml', 'jsonschema', 'jinja2', 'clawkb.kb.signatures', 'json', 'clawkb.matcher.similarity') "
             "if m in sys.modules))")
     args = [sys.executable, "-c", code, str(ROOT / "examples" / "gateway-billing-lockout.log")]
     subprocess.run(args, env=env, check=True, capture_output=True)  # builds the store

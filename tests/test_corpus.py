@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DEV_CORPUS, SHARED
-from matcher import diagnose, normalise
+from clawkb.matcher import diagnose, normalise
 from variants import TRANSFORMS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.skipif(not (SHARED / "eval" / "score").exists(), reason="../shared/eval/score not present")
 def test_dev_corpus_score_keeps_top1_and_false_positive_targets():
-    cmd = f"{sys.executable} -m kb.cli match --format json"
+    cmd = f"{sys.executable} -m clawkb match --format json"
     families = [p.stem for p in (ROOT / "signatures").glob("*.yaml")]
     p = subprocess.run([sys.executable, str(SHARED / "eval" / "score"), "--corpus", str(DEV_CORPUS), "--cmd", cmd,
                         "--min-top1", "0.90", "--max-fp", "0.03", "--show-misses", "--family-ids", *families],
@@ -63,7 +63,7 @@ def test_no_paste_variant_changes_what_the_plain_paste_finds(variant, all_cases_
 
 @pytest.mark.skipif(not (SHARED / "eval" / "score").exists(), reason="../shared/eval/score not present")
 def test_the_seed_six_alone_keep_their_targets():
-    cmd = f"{sys.executable} -m kb.cli match --format json"
+    cmd = f"{sys.executable} -m clawkb match --format json"
     p = subprocess.run([sys.executable, str(SHARED / "eval" / "score"), "--corpus", str(DEV_CORPUS), "--cmd", cmd,
                         "--min-top1", "0.90", "--max-fp", "0.03"], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert p.returncode == 0, p.stdout + p.stderr

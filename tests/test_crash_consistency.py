@@ -96,7 +96,7 @@ def run(command, state: Path, crash_at: int = 0):
 
 
 def cli(sig, state):
-    return f"\nfrom kb.cli import main\nsys.exit(main(['fix', {sig!r}, '--state-dir', {str(state)!r}, '--apply']))\n"
+    return f"\nfrom clawkb.kb.cli import main\nsys.exit(main(['fix', {sig!r}, '--state-dir', {str(state)!r}, '--apply']))\n"
 
 
 def script(path, state):
@@ -154,7 +154,7 @@ def test_clawkb_fix_killed_at_every_write_point(tmp_path, layout, sig, repair):
 
 @pytest.mark.parametrize("layout,sig,repair", CASES[:2], ids=[c[0] for c in CASES[:2]])
 def test_standalone_script_killed_at_every_write_point(tmp_path, layout, sig, repair):
-    from kb.remedies.bundle import build_script, script_filename
+    from clawkb.kb.remedies.bundle import build_script, script_filename
 
     path = tmp_path / script_filename(repair)
     path.write_text(build_script(repair))
@@ -173,7 +173,7 @@ def test_a_crashed_apply_is_undone_by_its_backup(tmp_path):
             break
         shutil.rmtree(base / ".clawkb-backups", ignore_errors=True)
     (backup,) = (base / ".clawkb-backups").iterdir()
-    r = subprocess.run([sys.executable, "-m", "kb.cli", "fix", "--restore", str(backup), "--force"], capture_output=True,
+    r = subprocess.run([sys.executable, "-m", "clawkb", "fix", "--restore", str(backup), "--force"], capture_output=True,
                        text=True, cwd=ROOT, env=dict(os.environ, CLAWKB_ASSUME_GATEWAY=""), timeout=120)
     assert r.returncode == 0, r.stderr
     assert logical(base) == before

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.remedies.reported import AUTH_LIST, DOCTOR, MODELS_STATUS, ReportError, parse
+from clawkb.kb.remedies.reported import AUTH_LIST, DOCTOR, MODELS_STATUS, ReportError, parse
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = int(dt.datetime(2026, 9, 25, 10, 0, tzinfo=dt.timezone.utc).timestamp() * 1000)
@@ -300,7 +300,7 @@ def test_bad_input_is_refused_in_one_line(text, says):
 # --------------------------------------------------------------------------- the command line
 
 def clawkb(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "kb.cli", *map(str, args)], input=stdin, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "clawkb", *map(str, args)], input=stdin, capture_output=True,
                           cwd=ROOT, timeout=120, env=dict(os.environ, CLAWKB_ASSUME_GATEWAY=""))
 
 

@@ -3,7 +3,7 @@ import json
 import pickle
 
 from conftest import SHARED
-from matcher import Indicator, Rule, compile_rules, diagnose, normalise
+from clawkb.matcher import Indicator, Rule, compile_rules, diagnose, normalise
 
 
 def rule(rule_id, *indicators, negatives=(), window=10, explains=()):
@@ -79,7 +79,7 @@ def test_a_regex_is_tried_only_where_its_needles_are_and_misses_nothing_for_it(k
     # Compiling every regex of every rule would cost a pasted log more than the match itself, so a
     # regex is compiled and run only on lines holding its needles. On every example and corpus line
     # that a regex matches, its needles are there.
-    from matcher.index import holds
+    from clawkb.matcher.index import holds
 
     texts = [c["text"] for c in dev_cases]
     for sig in kb.signatures:
@@ -98,7 +98,7 @@ def test_a_regex_is_tried_only_where_its_needles_are_and_misses_nothing_for_it(k
 
 
 def test_a_literal_is_found_on_its_own_line_only():
-    from matcher.score import Lookup
+    from clawkb.matcher.score import Lookup
 
     doc = normalise("provider anthropic has\nbilling issue\nprovider anthropic has billing issue")
     lookup = Lookup(doc.lines)
@@ -124,8 +124,8 @@ def test_a_regex_split_into_its_branches_matches_exactly_where_the_whole_regex_d
     """Big alternations are searched branch by branch, only the branches whose needles a line holds
     (so a paste compiles few of them): on every example and corpus line, the same verdict as the
     whole regex."""
-    from matcher.index import matches, top_level_branches
-    from kb.compiled import load
+    from clawkb.matcher.index import matches, top_level_branches
+    from clawkb.kb.compiled import load
 
     assert top_level_branches(r"(?i)a|b(c|d)|[|x]|e\|f") == ["(?i)a", "(?i)b(c|d)", "(?i)[|x]", r"(?i)e\|f"]
     kb = load()
@@ -145,8 +145,8 @@ def test_a_regex_split_into_its_branches_matches_exactly_where_the_whole_regex_d
 def test_needles_are_found_in_one_pass_as_one_search_each_finds_them():
     """`Needles` (Aho-Corasick) answers which lines hold each needle, overlapping and nested needles
     included, exactly as looking for each needle with `str.find` does."""
-    from matcher.needles import Needles
-    from matcher.score import Lookup
+    from clawkb.matcher.needles import Needles
+    from clawkb.matcher.score import Lookup
 
     doc = normalise("billing_error on anthropic\nrate limit\nbill me\nprovider anthropic has billing issue")
     words = ["billing", "bill", "billing_error", "anthropic has", "limit", "absent", "has\nbilling"]
@@ -173,7 +173,7 @@ def test_the_needle_pass_changes_no_diagnosis(index, dev_cases):
 def test_skipping_rules_whose_anchor_needs_are_unmet_changes_no_diagnosis(index):
     """`Index.needs` says which rules cannot score on a document; scoring every rule anyway gives the
     same diagnoses on every corpus case, training reports included, even at a low threshold."""
-    from matcher.score import Lookup
+    from clawkb.matcher.score import Lookup
 
     cases = [json.loads(line) for f in sorted((SHARED / "corpus").glob("*.jsonl"))
              for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -196,7 +196,7 @@ def test_a_stored_regex_program_makes_the_pattern_re_compile_makes(index, dev_ca
     line. A program from another engine, or a damaged one, is refused (the caller then compiles)."""
     import re
 
-    from matcher.regex_code import capture, rebuild
+    from clawkb.matcher.regex_code import capture, rebuild
 
     regexes = [rx for r in index.rules for ind in r.indicators + r.negatives if ind.regex is not None
                for rx in (ind.regex, *ind.parts)] + [rx for r in index.rules for _c, rx, _a in r.captures]

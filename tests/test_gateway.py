@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.remedies import gateway
-from kb.remedies.gateway import detect_gateway, gateway_port, gateway_running, is_gateway_argv, lock_name, parse_port
+from clawkb.kb.remedies import gateway
+from clawkb.kb.remedies.gateway import detect_gateway, gateway_port, gateway_running, is_gateway_argv, lock_name, parse_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SLEEP = "import time; time.sleep(30)\n"
@@ -298,7 +298,7 @@ def test_apply_refuses_while_a_gateway_holds_the_lock(tmp_path, env, sleeper):
     before = snapshot(root)
     e = {k: v for k, v in os.environ.items() if k != "CLAWKB_ASSUME_GATEWAY"}
     e.update(env)
-    r = subprocess.run([sys.executable, "-m", "kb.cli", "fix", "stale-billing-disabled-until", "--state-dir", str(root),
+    r = subprocess.run([sys.executable, "-m", "clawkb", "fix", "stale-billing-disabled-until", "--state-dir", str(root),
                         "--apply"], capture_output=True, text=True, env=e, cwd=ROOT)
     assert r.returncode == 2 and f"gateway is running (pid {p.pid} holds {lock})" in r.stderr
     assert snapshot(root) == before

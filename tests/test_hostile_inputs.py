@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from kb import compiled, inputs
-from matcher import InputError
-from matcher.normalise import strip_html_comments
+from clawkb.kb import compiled, inputs
+from clawkb.matcher import InputError
+from clawkb.matcher.normalise import strip_html_comments
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "gateway-billing-lockout.log"
@@ -28,14 +28,14 @@ SAMPLE = ROOT / "examples" / "gateway-billing-lockout.log"
 # line of stderr, so the memory bound is measured for this input alone
 _MEASURED = """
 import resource, subprocess, sys
-p = subprocess.run([sys.executable, "-m", "kb.cli", *sys.argv[1:]], stdin=subprocess.DEVNULL)
+p = subprocess.run([sys.executable, "-m", "clawkb", *sys.argv[1:]], stdin=subprocess.DEVNULL)
 sys.stderr.write("\\nmaxrss=%d\\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 sys.exit(p.returncode)
 """
 
 
 def clawkb(*args, stdin=None, timeout=120, **kw):
-    return subprocess.run([sys.executable, "-m", "kb.cli", *map(str, args)], input=stdin, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "clawkb", *map(str, args)], input=stdin, capture_output=True,
                           cwd=ROOT, timeout=timeout, **kw)
 
 
@@ -124,8 +124,8 @@ def test_a_long_line_of_kv_pairs_is_checked_in_linear_time(tmp_path, engine):
 
 
 def test_the_condition_check_answers_as_the_line_pattern(tmp_path):
-    from kb.compiled import load
-    from matcher.prefilter import ConditionCheck, anchor_conditions, line_pattern
+    from clawkb.kb.compiled import load
+    from clawkb.matcher.prefilter import ConditionCheck, anchor_conditions, line_pattern
 
     conditions = anchor_conditions(load().index())
     check = ConditionCheck(conditions)
@@ -166,7 +166,7 @@ def test_a_fifo_with_a_writer_is_read(tmp_path):
 
 
 def test_closed_stdin_is_an_input_error():
-    p = subprocess.run(["sh", "-c", f'exec "{sys.executable}" -m kb.cli match <&-'], capture_output=True,
+    p = subprocess.run(["sh", "-c", f'exec "{sys.executable}" -m clawkb match <&-'], capture_output=True,
                        cwd=ROOT, timeout=60)
     assert p.returncode == 2 and clean(p).strip() == "clawkb: -: stdin is closed: give a FILE, or pipe a log in"
 
@@ -175,7 +175,7 @@ def test_a_terminal_is_told_what_to_do_and_the_first_ctrl_d_ends_it():
     import pty
 
     master, slave = pty.openpty()
-    p = subprocess.Popen([sys.executable, "-m", "kb.cli", "match", "--format", "json"], stdin=slave,
+    p = subprocess.Popen([sys.executable, "-m", "clawkb", "match", "--format", "json"], stdin=slave,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
     os.close(slave)
     try:
@@ -367,7 +367,7 @@ def _mutations(rng: random.Random, base: bytes) -> bytes:
 def test_fuzz_clawkb_match_never_crashes(tmp_path, capsys):
     """Seeded: random bytes, random UTF-8 and mutated real logs through `clawkb match` in this
     process (each input a file, then all of them as a directory), for a few seconds."""
-    from kb.cli import main
+    from clawkb.kb.cli import main
 
     rng = random.Random(20260415)
     real = [SAMPLE.read_bytes()] + [p.read_bytes() for p in sorted((ROOT / "examples").glob("*.log"))[:6]]

@@ -4,7 +4,9 @@ imports nothing of the knowledge base, the site or the command line."""
 import ast
 from pathlib import Path
 
-MATCHER = Path(__file__).resolve().parent.parent / "matcher"
+ROOT = Path(__file__).resolve().parent.parent
+MATCHER = ROOT / "matcher"
+ROOMS = ("matcher", "kb", "signatures", "site_templates")  # installed as clawkb.<room>
 
 
 def _imports(path: Path) -> set[str]:
@@ -22,7 +24,11 @@ def _imports(path: Path) -> set[str]:
             if node.level == 1:
                 out.update([node.module.split(".")[0]] if node.module else [a.name for a in node.names])
             elif node.level == 0 and node.module:
-                out.add("/" + node.module.split(".")[0])
+                parts = node.module.split(".")
+                if parts[:2] == ["clawkb", "matcher"]:
+                    out.update(parts[2:3] or [a.name for a in node.names])
+                else:
+                    out.add("/" + (parts[1] if parts[0] == "clawkb" and len(parts) > 1 else parts[0]))
         elif isinstance(node, ast.Import):
             out.update("/" + a.name.split(".")[0] for a in node.names)
     return out
@@ -51,3 +57,22 @@ def test_the_engine_modules_import_one_another_without_a_cycle():
 
 def test_the_engine_imports_nothing_of_the_knowledge_base():
     assert {name for name, deps in _graph().items() if deps & {"/kb", "/yaml", "/jinja2", "/mkdocs"}} == set()
+
+
+def _absolute_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+    return names
+
+
+def test_everything_imports_the_rooms_through_the_one_installed_package():
+    # `import matcher` works from a checkout's root and nowhere else: the wheel installs `clawkb` only
+    sources = [p for d in (*ROOMS, "clawkb", "tests", "benchmarks") for p in (ROOT / d).rglob("*.py")]
+    stray = {f"{p.relative_to(ROOT)}: {name}" for p in sources for name in _absolute_imports(p)
+             if name.split(".")[0] in ROOMS or name.startswith("clawkb_")}
+    assert stray == set()

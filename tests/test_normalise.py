@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from matcher import InputError, decode_bytes, normalise
-from matcher.normalise import fix_mojibake
+from clawkb.matcher import InputError, decode_bytes, normalise
+from clawkb.matcher.normalise import fix_mojibake
 
 
 def texts(raw):
@@ -77,14 +77,14 @@ def test_volatile_values_are_masked_for_comparison_but_kept_for_display():
 
 
 def test_gzip_is_read_transparently():
-    from kb.inputs import text_chunks
+    from clawkb.kb.inputs import text_chunks
 
     assert b"".join(text_chunks([gzip.compress("reason=billing\n".encode())])) == b"reason=billing\n"
 
 
 @pytest.mark.parametrize("data", [b"\x00\x01\x02\x03" * 100, bytes(range(256)) * 4])
 def test_binary_input_is_refused_with_a_one_line_reason(data):
-    from kb.inputs import text_chunks
+    from clawkb.kb.inputs import text_chunks
 
     with pytest.raises(InputError) as err:
         b"".join(text_chunks([data]))
@@ -109,7 +109,7 @@ def test_a_huge_line_is_cut_into_bounded_pieces():
 
 
 def test_of_a_line_too_long_to_be_a_log_line_only_the_ends_are_read_and_the_document_says_so():
-    from matcher.normalise import LONG_LINE_READ
+    from clawkb.matcher.normalise import LONG_LINE_READ
 
     record = "2026-04-12T18:02:11Z [agent] profile failure state updated reason=billing "
     line = "HEAD " + record * 20_000 + " TAIL"  # 1.5 MB on one line: a JSON array of records, say
@@ -123,7 +123,7 @@ def test_of_a_line_too_long_to_be_a_log_line_only_the_ends_are_read_and_the_docu
 
 @pytest.mark.parametrize("edge", ["head", "tail"])
 def test_a_secret_across_the_edge_of_what_is_read_is_redacted_whole(edge):
-    from matcher.normalise import LONG_LINE_READ
+    from clawkb.matcher.normalise import LONG_LINE_READ
 
     secret = "sk-ant-api03-" + "FakeEdgeSecret0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
     filler = "x " * LONG_LINE_READ
@@ -146,8 +146,8 @@ def test_a_whole_document_is_canonicalised_and_masked_as_each_line_alone_would_b
     """`canonical_lines` and `mask_lines` work over the joined lines (a few substitutions per document):
     on every corpus line the same forms as line by line, and no pair or mask reaches into the next line."""
     from conftest import SHARED
-    from matcher.masks import mask, mask_lines
-    from matcher.normalise import canonical, canonical_lines, clean_lines
+    from clawkb.matcher.masks import mask, mask_lines
+    from clawkb.matcher.normalise import canonical, canonical_lines, clean_lines
 
     crafted = ['"key":', '"value"', 'key:', '"v" 12:00:00', "am here", '"a": "x', 'y" "b": 1']
     assert canonical_lines(crafted) == [canonical(t) for t in crafted]
@@ -164,7 +164,7 @@ def test_a_whole_document_is_canonicalised_and_masked_as_each_line_alone_would_b
 
 def test_lines_can_be_normalised_without_masks_for_checks_that_never_read_them():
     # the stream checks regex and literal anchors on candidate lines: only phrases read `masked`
-    from matcher.normalise import normalise_lines
+    from clawkb.matcher.normalise import normalise_lines
 
     text = '2026-05-14T06:00:01.120Z [agent/embedded] embedded run agent end: runId=4c1d2a9e-77aa-4e0b-9c1f-3b2d1e0a8f11 isError=true\n{"0": "x", "1": "durationMs=27821"}'
     full, bare = normalise_lines(text), normalise_lines(text, masks=False)

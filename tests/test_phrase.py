@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rapidfuzz import fuzz, process
 
-from matcher.phrase import partial_scores, stretch_ceiling, whole_ceiling
+from clawkb.matcher.phrase import partial_scores, stretch_ceiling, whole_ceiling
 
 ROOT = Path(__file__).resolve().parent.parent
 PHRASE = "something went wrong while processing your request"
@@ -67,15 +67,15 @@ def test_scores_equal_rapidfuzz_on_random_texts():
 
 
 def test_past_the_scan_budget_rapidfuzz_decides_the_rest(monkeypatch):
-    import matcher.phrase
+    from clawkb.matcher import phrase
 
-    monkeypatch.setattr(matcher.phrase, "SCAN_BUDGET", 10)
+    monkeypatch.setattr(phrase, "SCAN_BUDGET", 10)
     texts = {i: text for i, (_p, text) in enumerate(_random_pairs(2, 300))}
     assert partial_scores("abcab", texts, 80) == reference("abcab", texts, 80)
 
 
 def test_a_paste_the_rules_decide_does_not_import_rapidfuzz():
-    code = ("import sys; from kb import cli; cli.main(['match', sys.argv[1]]); "
+    code = ("import sys; from clawkb.kb import cli; cli.main(['match', sys.argv[1]]); "
             "print('rapidfuzz' in sys.modules, file=sys.stderr)")
     p = subprocess.run([sys.executable, "-c", code, str(ROOT / "examples" / "gateway-billing-lockout.log")],
                        capture_output=True, text=True, cwd=ROOT, timeout=120)

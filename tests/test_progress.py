@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kb.progress import Progress
+from clawkb.kb.progress import Progress
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +44,7 @@ def test_the_cli_draws_it_on_a_terminal_and_not_with_quiet(tmp_path):
     def run(*extra):
         master, slave = pty.openpty()
         env = dict(os.environ, CLAWKB_PROGRESS_MIN_BYTES="1000000")
-        p = subprocess.run([sys.executable, "-m", "kb.cli", "match", *extra, str(big)], stdout=subprocess.DEVNULL,
+        p = subprocess.run([sys.executable, "-m", "clawkb", "match", *extra, str(big)], stdout=subprocess.DEVNULL,
                            stderr=slave, cwd=ROOT, timeout=600, env=env)
         os.close(slave)
         data = b""

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from matcher import normalise, redact
-from matcher.redact import find_secrets
+from clawkb.matcher import normalise, redact
+from clawkb.matcher.redact import find_secrets
 
 SECRETS = [
     "sk-ant-oat01-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcdefghijkl",
@@ -158,7 +158,7 @@ def test_normalised_lines_never_hold_the_case_table_secrets(case, line, secret, 
 
 @pytest.mark.parametrize("offset", [0, 1, 20, 40, 57])
 def test_a_secret_crossing_the_line_cut_is_redacted(offset):
-    from matcher.normalise import MAX_LINE
+    from clawkb.matcher.normalise import MAX_LINE
 
     secret = "sk-ant-api03-" + "FakeCutSecret0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
     line = "x" * (MAX_LINE - len("sk-ant-api03-") - offset) + " " + secret + " tail"
@@ -220,9 +220,9 @@ def test_fix_and_its_standalone_script_print_no_proxy_credentials(tmp_path):
     lit.update(baseUrl="http://proxyuser:FakePass-123@localhost:4000/v1", apiKey="sk-1234x",
                headers={"Authorization": "Basic ZmFrZXVzZXI6ZmFrZXBhc3M=", "X-Proxy-Authorization": "Bearer fk9Qz2Lm"})
     (root / "openclaw.json").write_text(json.dumps(cfg, indent=2))
-    fix = subprocess.run([sys.executable, "-m", "kb.cli", "fix", "provider-wide-402-proxy", "--state-dir", str(root)],
+    fix = subprocess.run([sys.executable, "-m", "clawkb", "fix", "provider-wide-402-proxy", "--state-dir", str(root)],
                          capture_output=True, text=True)
-    subprocess.run([sys.executable, "-m", "kb.cli", "scripts", str(tmp_path / "scripts")], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "clawkb", "scripts", str(tmp_path / "scripts")], check=True, capture_output=True)
     script = subprocess.run([sys.executable, str(tmp_path / "scripts" / "openclaw-split-proxy-provider.py"),
                              "--state-dir", str(root)], capture_output=True, text=True)
     for out in (fix.stdout + fix.stderr, script.stdout + script.stderr):
@@ -234,7 +234,7 @@ def test_fix_and_its_standalone_script_print_no_proxy_credentials(tmp_path):
 def test_a_private_key_pasted_over_several_lines_loses_every_body_line():
     """Line by line, a PEM key's short last line looks like nothing: the normaliser withholds every
     line between BEGIN ... PRIVATE KEY and END, and only those."""
-    from matcher import normalise
+    from clawkb.matcher import normalise
 
     body = ["MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7fakefakefake", "Zm9vYmFy", "c2hvcnQ="]
     text = "\n".join(["gateway: loading key", "-----BEGIN RSA PRIVATE KEY-----", *body,

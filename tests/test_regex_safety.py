@@ -3,8 +3,8 @@ import time
 
 import pytest
 
-from matcher import UnsafeRegex, check_regex
-from matcher.regex_safety import required_words
+from clawkb.matcher import UnsafeRegex, check_regex
+from clawkb.matcher.regex_safety import required_words
 
 
 @pytest.mark.parametrize("pattern", [

@@ -4,7 +4,7 @@ import re
 import subprocess
 import sys
 
-from kb import regex_store
+from clawkb.kb import regex_store
 
 PATTERN = r"(?P<who>clawkb-store-test)\s+(\d+)"  # a pattern no module compiles
 
@@ -54,7 +54,7 @@ def test_a_store_others_may_write_or_a_damaged_one_is_not_read(tmp_path):
 def test_the_console_script_diagnoses_the_same_with_and_without_a_store(tmp_path):
     sample = os.path.join(os.path.dirname(__file__), "..", "examples", "gateway-billing-lockout.log")
     env = {**os.environ, "CLAWKB_CACHE_DIR": str(tmp_path), "NO_COLOR": "1"}
-    run = lambda: subprocess.run([sys.executable, "-c", "from kb.launch import entry; entry()", "match", sample],
+    run = lambda: subprocess.run([sys.executable, "-c", "from clawkb.kb.launch import entry; entry()", "match", sample],
                                  capture_output=True, text=True, env=env, timeout=300)
     first, second = run(), run()
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr

@@ -18,7 +18,7 @@ SEED_WITH_STATE = {"stale-billing-disabled-until", "provider-wide-402-proxy", "s
 
 def clawkb(*args, env=None):
     e = dict(os.environ, CLAWKB_ASSUME_GATEWAY="", **(env or {}))
-    return subprocess.run([sys.executable, "-m", "kb.cli", *map(str, args)], capture_output=True, text=True, env=e,
+    return subprocess.run([sys.executable, "-m", "clawkb", *map(str, args)], capture_output=True, text=True, env=e,
                           cwd=ROOT, timeout=120)
 
 
@@ -173,8 +173,8 @@ def test_backups_are_private_and_named_without_secrets(tmp_path):
 # --------------------------------------------------------------------------- fault injection
 
 def test_crash_between_write_and_rename_leaves_the_original(tmp_path, monkeypatch):
-    from kb.remedies import backups as st
-    from kb.remedies.repairs import plan_clear_lockout
+    from clawkb.kb.remedies import backups as st
+    from clawkb.kb.remedies.repairs import plan_clear_lockout
 
     state = build(tmp_path / "s", "split")
     before = snapshot(state)
@@ -191,8 +191,8 @@ def test_crash_between_write_and_rename_leaves_the_original(tmp_path, monkeypatc
 
 
 def test_failure_halfway_puts_back_what_was_written(tmp_path, monkeypatch):
-    from kb.remedies import backups as st
-    from kb.remedies.repairs import plan_remove_profile
+    from clawkb.kb.remedies import backups as st
+    from clawkb.kb.remedies.repairs import plan_remove_profile
 
     state = build(tmp_path / "s", "split")
     before = snapshot(state)
@@ -217,10 +217,10 @@ def test_failure_halfway_puts_back_what_was_written(tmp_path, monkeypatch):
 def test_a_locked_database_is_a_clear_error_and_no_change(tmp_path, monkeypatch):
     state = build(tmp_path / "s", "sqlite")
     for module in ("openclaw_state", "writes", "backups"):
-        monkeypatch.setattr(f"kb.remedies.{module}.BUSY_TIMEOUT_S", 0.2)
+        monkeypatch.setattr(f"clawkb.kb.remedies.{module}.BUSY_TIMEOUT_S", 0.2)
     db = state / "agents/main/agent/openclaw-agent.sqlite"
-    from kb.remedies import backups as st
-    from kb.remedies.repairs import plan_clear_lockout
+    from clawkb.kb.remedies import backups as st
+    from clawkb.kb.remedies.repairs import plan_clear_lockout
     monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
     holder = sqlite3.connect(db, isolation_level=None)
     try:
@@ -280,11 +280,11 @@ def test_a_running_gateway_is_detected_and_respected(tmp_path):
         time.sleep(0.3)
         e = dict(os.environ)
         e.pop("CLAWKB_ASSUME_GATEWAY", None)
-        p = subprocess.run([sys.executable, "-m", "kb.cli", "fix", "stale-billing-disabled-until", "--state-dir",
+        p = subprocess.run([sys.executable, "-m", "clawkb", "fix", "stale-billing-disabled-until", "--state-dir",
                             str(state), "--apply"], capture_output=True, text=True, env=e, cwd=ROOT)
         assert p.returncode == 2 and "gateway is running" in p.stderr and f"pid {gw.pid}" in p.stderr
         assert snapshot(state) == before
-        forced = subprocess.run([sys.executable, "-m", "kb.cli", "fix", "stale-billing-disabled-until", "--state-dir",
+        forced = subprocess.run([sys.executable, "-m", "clawkb", "fix", "stale-billing-disabled-until", "--state-dir",
                                  str(state), "--apply", "--force"], capture_output=True, text=True, env=e, cwd=ROOT)
         assert forced.returncode == 0 and snapshot(state) != before
     finally:
@@ -300,7 +300,7 @@ def test_missing_state_dir_is_one_line():
 # --------------------------------------------------------------------------- standalone scripts
 
 def test_standalone_script_runs_on_the_system_python_with_the_same_result(tmp_path):
-    from kb.remedies.bundle import build_script
+    from clawkb.kb.remedies.bundle import build_script
 
     script = tmp_path / "openclaw-clear-billing-lockout.py"
     script.write_text(build_script("clear-billing-lockout"))
@@ -324,13 +324,14 @@ def test_standalone_script_runs_on_the_system_python_with_the_same_result(tmp_pa
 
 def test_every_repair_has_a_script_that_compiles_for_python_39(tmp_path):
     import ast
-    from kb.remedies.bundle import build_script
-    from kb.remedies.repairs import REPAIRS
+    from clawkb.kb.remedies.bundle import build_script
+    from clawkb.kb.remedies.repairs import REPAIRS
 
     for r in REPAIRS:
         src = build_script(r)
         ast.parse(src, feature_version=(3, 9))
-        assert "import matcher" not in src and "from kb" not in src
+        imports = [line for line in src.splitlines() if line.lstrip().startswith(("import ", "from "))]
+        assert not [line for line in imports if "clawkb" in line or " matcher" in line or " kb" in line], r
 
 
 def test_non_billing_cooldowns_are_cleared_and_billing_is_left(tmp_path):
@@ -408,7 +409,7 @@ def test_naming_a_working_profile_for_removal_is_refused(tmp_path):
     ("oauth", {"refresh": "r"}, False),
 ])
 def test_what_counts_as_a_dead_credential(kind, fields, dead):
-    from kb.remedies.repairs import credential_problem
+    from clawkb.kb.remedies.repairs import credential_problem
 
     at = int(time.time() * 1000)
     prof = {"type": kind, "provider": "anthropic", **({"token": "t", "access": "a"} if kind != "api_key" else {}),
@@ -445,8 +446,8 @@ def _sleeper():
 
 
 def test_apply_waits_for_openclaws_lock_and_refuses_while_a_live_writer_holds_it(tmp_path, monkeypatch):
-    from kb.remedies import backups, writes
-    from kb.remedies.repairs import plan_clear_lockout
+    from clawkb.kb.remedies import backups, writes
+    from clawkb.kb.remedies.repairs import plan_clear_lockout
 
     state = build(tmp_path / "s", "split")
     monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
@@ -468,8 +469,8 @@ def test_apply_waits_for_openclaws_lock_and_refuses_while_a_live_writer_holds_it
 
 def test_the_gateway_cannot_write_between_the_recheck_and_the_rename(tmp_path, monkeypatch):
     """While clawkb writes, OpenClaw's own exclusive create of the lock fails, so its writer waits."""
-    from kb.remedies import backups
-    from kb.remedies.repairs import plan_clear_lockout
+    from clawkb.kb.remedies import backups
+    from clawkb.kb.remedies.repairs import plan_clear_lockout
 
     state = build(tmp_path / "s", "split")
     monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
@@ -492,8 +493,8 @@ def test_the_gateway_cannot_write_between_the_recheck_and_the_rename(tmp_path, m
 
 
 def test_a_file_rewritten_after_the_plan_was_read_is_not_overwritten(tmp_path, monkeypatch):
-    from kb.remedies import backups
-    from kb.remedies.repairs import plan_clear_lockout
+    from clawkb.kb.remedies import backups
+    from clawkb.kb.remedies.repairs import plan_clear_lockout
 
     state = build(tmp_path / "s", "split")
     monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
@@ -756,7 +757,7 @@ def test_a_two_step_repair_whose_second_step_fails_says_what_the_first_changed(t
     auth store locked by a live writer."""
     import argparse
 
-    from kb.remedies import repairs, writes
+    from clawkb.kb.remedies import repairs, writes
 
     state = build(tmp_path / "s", "split")
     monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
@@ -799,7 +800,7 @@ def test_run_as_root_everything_clawkb_creates_belongs_to_the_state_dirs_owner(t
 def test_where_openclaw_has_its_own_clear_cooldown_command_it_is_recommended_first(tmp_path):
     """The command's first version is one fact (kb/remedies/openclaw_cli.py); before it, the file repair
     and `models auth login --provider` stay the advice."""
-    from kb.remedies.openclaw_cli import CLEAR_COOLDOWN_SINCE
+    from clawkb.kb.remedies.openclaw_cli import CLEAR_COOLDOWN_SINCE
 
     old = build(tmp_path / "old", "split")
     new = build(tmp_path / "new", "split")
@@ -818,7 +819,7 @@ def test_where_openclaw_has_its_own_clear_cooldown_command_it_is_recommended_fir
 
 
 def test_match_recommends_clear_cooldown_only_for_versions_that_have_it(tmp_path):
-    from kb.remedies.openclaw_cli import CLEAR_COOLDOWN_SINCE
+    from clawkb.kb.remedies.openclaw_cli import CLEAR_COOLDOWN_SINCE
 
     log = (ROOT / "examples/gateway-billing-lockout.log").read_text(encoding="utf-8")
     steps = {}
@@ -837,7 +838,7 @@ def test_the_bundled_modules_share_no_top_level_name():
     silently replace the other (as gateway.py's own config_path once did)."""
     import ast
 
-    from kb.remedies.bundle import SOURCES
+    from clawkb.kb.remedies.bundle import SOURCES
 
     seen: dict = {}
     clashes = []
@@ -854,8 +855,8 @@ def test_the_bundled_modules_share_no_top_level_name():
 
 
 def test_a_backup_that_cannot_be_written_changes_nothing_and_says_so(tmp_path, monkeypatch):
-    from kb.remedies import backups
-    from kb.remedies.repairs import plan_clear_lockout
+    from clawkb.kb.remedies import backups
+    from clawkb.kb.remedies.repairs import plan_clear_lockout
 
     state = build(tmp_path / "s", "split")
     before = snapshot(state)

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from matcher.prefilter import Candidates, build, literal_plan
+from clawkb.matcher.prefilter import Candidates, build, literal_plan
 
 from engines import ENGINES
 
@@ -73,10 +73,10 @@ def test_a_rare_needle_is_enough_on_its_own():
     (r"sessionid[=:] ?null", ["sessionId=null run=1", "sessionid: null"], ["embedded run start: sessionId=1ec5"]),
 ])
 def test_a_condition_keeps_what_each_branch_and_spelling_requires(pattern, meets, misses):
-    from matcher import Indicator
-    from matcher.index import compile_indicator
-    from matcher.conditions import indicator_condition
-    from matcher.prefilter import ConditionCheck
+    from clawkb.matcher import Indicator
+    from clawkb.matcher.index import compile_indicator
+    from clawkb.matcher.conditions import indicator_condition
+    from clawkb.matcher.prefilter import ConditionCheck
 
     check = ConditionCheck([indicator_condition(compile_indicator(Indicator("x", "regex", pattern, 0.5)))])
     assert [line for line in meets if not check(line.encode())] == []
@@ -85,9 +85,9 @@ def test_a_condition_keeps_what_each_branch_and_spelling_requires(pattern, meets
 
 def test_a_run_of_small_alternations_is_searched_spelled_out():
     # `daily usage limit reached`, not `daily`: that is on every line of a cron job named daily-digest
-    from matcher import Indicator
-    from matcher.index import compile_indicator
-    from matcher.conditions import indicator_condition
+    from clawkb.matcher import Indicator
+    from clawkb.matcher.index import compile_indicator
+    from clawkb.matcher.conditions import indicator_condition
 
     pattern = r"(?:daily|weekly|monthly|hourly|5-hour)(?: usage)? limits? (?:exhausted|reached|exceeded)"
     needles, _ = literal_plan([indicator_condition(compile_indicator(Indicator("x", "regex", pattern, 0.5)))])
@@ -98,13 +98,13 @@ def test_a_run_of_small_alternations_is_searched_spelled_out():
 def test_a_cjk_word_counts_as_rare_as_its_bytes():
     # `欠费` (arrears) is two characters but six bytes that a gateway's English log never holds:
     # the literal plan searches it, not the log word it is paired with
-    from matcher.vocabulary import is_common_word, selectivity
+    from clawkb.matcher.vocabulary import is_common_word, selectivity
 
     assert not is_common_word("欠费") and is_common_word("get")
     assert selectivity("欠费") > selectivity("reason")
-    from matcher import Indicator
-    from matcher.index import compile_indicator
-    from matcher.conditions import indicator_condition
+    from clawkb.matcher import Indicator
+    from clawkb.matcher.index import compile_indicator
+    from clawkb.matcher.conditions import indicator_condition
 
     ind = compile_indicator(Indicator("x", "regex", r"reason[=:] ?\S{0,20}(?:欠费|余额不足)", 0.5))
     needles, conjunctions = literal_plan([indicator_condition(ind)])
@@ -115,11 +115,11 @@ def test_a_cjk_word_counts_as_rare_as_its_bytes():
 def test_checking_many_lines_at_once_answers_as_line_by_line(index, block, one_pass, monkeypatch):
     # grep prints thousands of lines of a busy log: their needles are found in one pass over them
     # all (Aho-Corasick, or the regex trie without pyahocorasick), each line's answer unchanged
-    import matcher.needles
-    from matcher.prefilter import ConditionCheck, anchor_conditions
+    from clawkb.matcher import needles
+    from clawkb.matcher.prefilter import ConditionCheck, anchor_conditions
 
     if not one_pass:
-        monkeypatch.setattr(matcher.needles, "ahocorasick", None)
+        monkeypatch.setattr(needles, "ahocorasick", None)
     check = ConditionCheck(anchor_conditions(index))
     lines = block.split(b"\n")[:20000] + [b"", b"rawError=429 status", b"TELEGRAM api call timed out"]
     one_by_one = [check(line) for line in lines]

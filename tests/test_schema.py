@@ -5,8 +5,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from kb.schema import SIGNATURE_SCHEMA, schema_json
-from kb.signatures import SourceError, load_kb, parse_signature
+from clawkb.kb.schema import SIGNATURE_SCHEMA, schema_json
+from clawkb.kb.signatures import SourceError, load_kb, parse_signature
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = (ROOT / "signatures" / "provider-wide-402-proxy.yaml").read_text(encoding="utf-8")

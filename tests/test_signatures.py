@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from kb.selftest import run_examples
+from clawkb.kb.selftest import run_examples
 
 SEED = ["billing-misclassified-as-format", "billing-cooldown-skip-generic-error", "stale-billing-disabled-until",
         "isolated-cron-extra-usage", "provider-wide-402-proxy", "stale-oauth-profile-poisons-provider"]

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import SHARED
-from matcher import normalise
-from matcher.similarity import build, calibrate, resemble, tokens
+from clawkb.matcher import normalise
+from clawkb.matcher.similarity import build, calibrate, resemble, tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "gateway-billing-lockout.log"
@@ -20,7 +20,7 @@ PROSE = ("My Telegram bot stopped answering this morning. I restarted the gatewa
 
 
 def match_json(path: Path) -> dict:
-    p = subprocess.run([sys.executable, "-m", "kb.cli", "match", "--format", "json", str(path)],
+    p = subprocess.run([sys.executable, "-m", "clawkb", "match", "--format", "json", str(path)],
                        capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert p.returncode in (0, 1), p.stderr
     return json.loads(p.stdout)
@@ -38,7 +38,7 @@ def test_a_description_in_words_is_named_by_what_it_resembles(tmp_path):
     assert d["id"] == "telegram-409-getupdates-conflict"
     assert d["resembles"] and all(u.startswith("https://github.com/openclaw/openclaw/") for u in d["resembles"])
     assert (d["confidence"] >= 0.5) == bool(reported)
-    text = subprocess.run([sys.executable, "-m", "kb.cli", "match", str(issue)], capture_output=True, text=True,
+    text = subprocess.run([sys.executable, "-m", "clawkb", "match", str(issue)], capture_output=True, text=True,
                           cwd=ROOT, timeout=120).stdout
     assert "resembles" in text and "evidence:" not in text and "openclaw#" in text
 
@@ -46,8 +46,8 @@ def test_a_description_in_words_is_named_by_what_it_resembles(tmp_path):
 def test_a_trusted_resemblance_is_reported_without_evidence_lines(kb):
     """Where the calibration says the layer is right often enough, the resemblance is a diagnosis: it
     says `layer: similarity`, its score and the reports it resembles, and claims no log line."""
-    from kb.report import said_record
-    from kb.similarity import decide, load_index
+    from clawkb.kb.report import said_record
+    from clawkb.kb.similarity import decide, load_index
 
     trusting = {"similarity": [(0.0, 0.9), (1.0, 0.9)]}
     (said,) = decide(normalise(PROSE), kb.index(), trusting, load_index)
@@ -70,7 +70,7 @@ def test_nothing_diagnosed_still_names_the_closest(tmp_path):
 
 
 def test_the_paste_path_does_not_import_the_similarity_library_when_the_rules_decide(tmp_path):
-    probe = ("import sys; from kb.cli import main; code = main(['match', sys.argv[1]])\n"
+    probe = ("import sys; from clawkb.kb.cli import main; code = main(['match', sys.argv[1]])\n"
              "import json; print('\\nLOADED', json.dumps([sorted(m for m in ('bm25s', 'numpy', 'sklearn', 'scipy') "
              "if m in sys.modules), code]))\n")
     def loaded(path):
@@ -102,11 +102,11 @@ def test_resemblance_and_calibration_on_a_tiny_index():
 
 @pytest.mark.skipif(not (SHARED / "corpus" / "dev.jsonl").exists(), reason="../shared/corpus not present")
 def test_the_shipped_index_and_calibration_are_current(kb):
-    from kb.build_similarity import DEFAULT_CORPUS, load_reports, render
-    from kb.similarity import CALIBRATION_FILE, INDEX_FILE
+    from clawkb.kb.build_similarity import DEFAULT_CORPUS, load_reports, render
+    from clawkb.kb.similarity import CALIBRATION_FILE, INDEX_FILE
 
     index, calibration = render(kb, load_reports(DEFAULT_CORPUS, kb.ids))
-    assert Path(CALIBRATION_FILE).read_text(encoding="utf-8") == calibration, "run: python -m kb.build_similarity"
-    assert Path(INDEX_FILE).read_text(encoding="utf-8") == index, "run: python -m kb.build_similarity"
+    assert Path(CALIBRATION_FILE).read_text(encoding="utf-8") == calibration, "run: python -m clawkb.kb.build_similarity"
+    assert Path(INDEX_FILE).read_text(encoding="utf-8") == index, "run: python -m clawkb.kb.build_similarity"
     shipped = json.loads(index)
     assert "text" not in json.dumps(shipped["docs"][0]) and set(shipped["docs"][0]) == {"label", "source"}

@@ -12,9 +12,9 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from kb.pages import signature_markdown
-from kb.signatures import SITE_URL
-from matcher.redact import find_secrets
+from clawkb.kb.pages import signature_markdown
+from clawkb.kb.signatures import SITE_URL
+from clawkb.matcher.redact import find_secrets
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

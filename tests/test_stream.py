@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
-from matcher import diagnose, normalise
-from matcher.prefilter import build
-from matcher.score import REACH
-from matcher.stream import stream_document
+from clawkb.matcher import diagnose, normalise
+from clawkb.matcher.prefilter import build
+from clawkb.matcher.score import REACH
+from clawkb.matcher.stream import stream_document
 from variants import TRANSFORMS
 
 from engines import ENGINES
@@ -86,13 +86,13 @@ def test_cli_streams_a_large_gzip_rotation_and_reports_occurrence_times(tmp_path
     assert len(data) > 4 * 1024 * 1024  # streamed, not read whole
     log = tmp_path / "openclaw-2026-05-14.log.gz"
     log.write_bytes(gzip.compress(data[: len(data) // 2]) + gzip.compress(data[len(data) // 2:]))
-    out = subprocess.run([sys.executable, "-m", "kb.cli", "match", "--format", "json", str(tmp_path)],
+    out = subprocess.run([sys.executable, "-m", "clawkb", "match", "--format", "json", str(tmp_path)],
                          capture_output=True, text=True)
     assert out.returncode in (0, 1), out.stderr
     import json
 
     result = json.loads(out.stdout.splitlines()[0])
-    whole = diagnose(normalise(data.decode()), __import__("kb.signatures", fromlist=["x"]).load_kb(None).index())
+    whole = diagnose(normalise(data.decode()), __import__("clawkb.kb.signatures", fromlist=["x"]).load_kb(None).index())
     assert [d["id"] for d in result["diagnoses"]] == [d.id for d in whole if d.confidence >= 0.5]
     if result["diagnoses"]:
         d = result["diagnoses"][0]
@@ -100,7 +100,7 @@ def test_cli_streams_a_large_gzip_rotation_and_reports_occurrence_times(tmp_path
 
 
 def _match_json(path):
-    out = subprocess.run([sys.executable, "-m", "kb.cli", "match", "-q", "--format", "json", str(path)],
+    out = subprocess.run([sys.executable, "-m", "clawkb", "match", "-q", "--format", "json", str(path)],
                          capture_output=True, text=True)
     assert out.returncode in (0, 1), out.stderr
     return json.loads(out.stdout)["diagnoses"]
@@ -133,7 +133,7 @@ def test_a_gateway_log_says_what_its_failing_excerpt_says_alone(tmp_path, kb, si
 
 
 def test_the_scanner_is_not_shown_what_the_normaliser_will_not_read():
-    from matcher.stream import blank_unread
+    from clawkb.matcher.stream import blank_unread
 
     short = b"ordinary line\n" * 1000
     assert blank_unread(short, keep=64) is short
@@ -166,7 +166,7 @@ def test_a_long_one_line_dump_of_records_is_diagnosed_streamed_as_whole(index, t
 
 
 def test_blocks_end_at_line_breaks_and_lose_nothing():
-    from matcher.stream import reblock
+    from clawkb.matcher.stream import reblock
 
     rng = random.Random(7)
     for _ in range(200):
@@ -188,8 +188,8 @@ def test_a_failure_repeated_all_day_is_counted_without_keeping_every_occurrence(
     # first occurrences of each anchor in full and counts the rest, so what it keeps does not grow
     # with the log, and the diagnosis still says how often and until when the failure showed.
     from benign import benign_log, inject
-    from matcher.prefilter import VERSION_CONTEXT
-    from matcher.stream import MAX_VERSION_LINES, MAX_WINDOWS
+    from clawkb.matcher.prefilter import VERSION_CONTEXT
+    from clawkb.matcher.stream import MAX_VERSION_LINES, MAX_WINDOWS
 
     excerpt = next(c["text"] for c in dev_cases if c["labels"] == ["stale-billing-disabled-until"])
     alone = {d.id: d for d in diagnose(normalise(excerpt), index)}

@@ -1,7 +1,7 @@
 import pytest
 
-from matcher import VersionRange, normalise, parse_version, verdict
-from matcher.versions import VersionError, in_range
+from clawkb.matcher import VersionRange, normalise, parse_version, verdict
+from clawkb.matcher.versions import VersionError, in_range
 
 
 def test_calendar_versions_order_betas_before_release_and_republishes_after():
@@ -60,7 +60,7 @@ def test_the_openclaw_version_a_paste_names(text, version):
 ])
 def test_one_grammar_compares_versions_for_the_repairs_too(version, floor, expected):
     # the repair scripts inline matcher/calver.py: the same grammar and order as the matcher's
-    from matcher.calver import version_at_least
+    from clawkb.matcher.calver import version_at_least
 
     assert version_at_least(version, floor) is expected
 
@@ -68,8 +68,8 @@ def test_one_grammar_compares_versions_for_the_repairs_too(version, floor, expec
 def test_every_pattern_naming_a_version_embeds_the_one_grammar():
     import re
 
-    from kb.schema import VERSION_PATTERN
-    from matcher.calver import SCAN_PREFIX, VERSION
+    from clawkb.kb.schema import VERSION_PATTERN
+    from clawkb.matcher.calver import SCAN_PREFIX, VERSION
 
     for v in ("2026.4.7", "2026.4.7-beta.2", "2026.4.7-rc1", "2026.4.7-12"):
         assert re.fullmatch(VERSION, v) and re.fullmatch(VERSION_PATTERN, v) and re.match(SCAN_PREFIX, v.encode())

@@ -25,7 +25,13 @@ def test_installed_wheel_ships_the_signatures(tmp_path):
     sample = (ROOT / "examples" / "gateway-billing-lockout.log").read_bytes()
     p = subprocess.run([str(clawkb), "match", "--format", "json"], input=sample, cwd=elsewhere, capture_output=True)
     assert p.returncode == 0 and json.loads(p.stdout)["diagnoses"]
-    assert "site-packages" in subprocess.run([str(py), "-c", "import kb, clawkb_signatures; print(clawkb_signatures.__file__)"],
-                                             cwd=elsewhere, capture_output=True, text=True).stdout
+    # one package: the rooms and their data inside `clawkb`, nothing else at the top of site-packages
+    where = subprocess.run([str(py), "-c", "import clawkb.signatures, clawkb.kb, clawkb.matcher, clawkb.site_templates as t; "
+                            "print(clawkb.signatures.__file__); print(t.__file__)"],
+                           cwd=elsewhere, capture_output=True, text=True, check=True).stdout.split()
+    assert all("site-packages/clawkb/" in w for w in where), where
+    site = Path(where[0]).parents[2]
+    ours = {p.name for p in site.iterdir() if "clawkb" in p.name.lower() or p.name in ("matcher", "kb", "signatures", "site_templates")}
+    assert {n for n in ours if not n.endswith((".dist-info", ".pth"))} == {"clawkb"}, ours
     scripts = subprocess.run([str(clawkb), "scripts", str(tmp_path / "scripts")], cwd=elsewhere, capture_output=True, text=True)
     assert scripts.returncode == 0 and len(list((tmp_path / "scripts").glob("openclaw-*.py"))) >= 4

@@ -23,12 +23,12 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from kb.remedies.gateway import gateway_running  # bundle: inline
-from kb.remedies.openclaw_state import BUSY_TIMEOUT_S, Change, Plan, StateError, json_diff  # bundle: inline
-from kb.remedies.openclaw_state import mask_secrets, read_json  # bundle: inline
-from kb.remedies.writes import FileLock, _chown, _owner_of, apply_sqlite, atomic_write_bytes, auth_lock_target  # bundle: inline
-from kb.remedies.writes import file_digest, fsync_dir, json_bytes, remove_stale_temp_files, row_digest  # bundle: inline
-from kb.remedies.writes import sha256, write_target  # bundle: inline
+from clawkb.kb.remedies.gateway import gateway_running  # bundle: inline
+from clawkb.kb.remedies.openclaw_state import BUSY_TIMEOUT_S, Change, Plan, StateError, json_diff  # bundle: inline
+from clawkb.kb.remedies.openclaw_state import mask_secrets, read_json  # bundle: inline
+from clawkb.kb.remedies.writes import FileLock, _chown, _owner_of, apply_sqlite, atomic_write_bytes, auth_lock_target  # bundle: inline
+from clawkb.kb.remedies.writes import file_digest, fsync_dir, json_bytes, remove_stale_temp_files, row_digest  # bundle: inline
+from clawkb.kb.remedies.writes import sha256, write_target  # bundle: inline
 
 BACKUP_DIRNAME = ".clawkb-backups"
 MANIFEST = "manifest.json"

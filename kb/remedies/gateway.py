@@ -65,7 +65,7 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from kb.remedies.openclaw_state import Config, StateError, _env_value, config_path, default_state_dir  # bundle: inline
+from clawkb.kb.remedies.openclaw_state import Config, StateError, _env_value, config_path, default_state_dir  # bundle: inline
 
 DEFAULT_GATEWAY_PORT = 18789
 LOCK_STALE_S = 30.0  # OpenClaw's DEFAULT_STALE_MS, for a lock that names no pid

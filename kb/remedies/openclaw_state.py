@@ -27,7 +27,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from matcher.redact import redact  # bundle: inline
+from clawkb.matcher.redact import redact  # bundle: inline
 
 BUSY_TIMEOUT_S = 5.0
 

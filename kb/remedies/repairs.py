@@ -12,15 +12,15 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from kb.remedies.openclaw_state import AuthStore, Config, Plan, Ref, StateError, agent_dirs, deep  # bundle: inline
-from kb.remedies.openclaw_state import detect_version, fmt_duration, fmt_ms, json_diff  # bundle: inline
-from kb.remedies.openclaw_state import load_auth_stores, load_config, load_cron, now_ms  # bundle: inline
-from kb.remedies.openclaw_state import _row_job, default_agent_id, render_plan, state_dir  # bundle: inline
-from matcher.calver import version_at_least  # bundle: inline
-from kb.remedies.backups import RestoreConflict, apply, restore, sweep  # bundle: inline
-from kb.remedies.arguments import add_arguments  # bundle: inline
-from kb.remedies.openclaw_cli import CLEAR_COOLDOWN_SINCE, LOGIN_CLEARS_LOCKOUTS_SINCE, clear_cooldown_command  # bundle: inline
-from kb.remedies.openclaw_cli import login_command  # bundle: inline
+from clawkb.kb.remedies.openclaw_state import AuthStore, Config, Plan, Ref, StateError, agent_dirs, deep  # bundle: inline
+from clawkb.kb.remedies.openclaw_state import detect_version, fmt_duration, fmt_ms, json_diff  # bundle: inline
+from clawkb.kb.remedies.openclaw_state import load_auth_stores, load_config, load_cron, now_ms  # bundle: inline
+from clawkb.kb.remedies.openclaw_state import _row_job, default_agent_id, render_plan, state_dir  # bundle: inline
+from clawkb.matcher.calver import version_at_least  # bundle: inline
+from clawkb.kb.remedies.backups import RestoreConflict, apply, restore, sweep  # bundle: inline
+from clawkb.kb.remedies.arguments import add_arguments  # bundle: inline
+from clawkb.kb.remedies.openclaw_cli import CLEAR_COOLDOWN_SINCE, LOGIN_CLEARS_LOCKOUTS_SINCE, clear_cooldown_command  # bundle: inline
+from clawkb.kb.remedies.openclaw_cli import login_command  # bundle: inline
 
 AGGREGATOR = re.compile(r"litellm|proxy|one-?api|new-?api|aggregat|gateway|router|-cloud\b", re.I)
 

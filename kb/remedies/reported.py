@@ -28,7 +28,7 @@ import re
 import json
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
-from matcher.redact import redact
+from clawkb.matcher.redact import redact
 
 from .openclaw_state import fmt_duration, fmt_ms
 from .openclaw_cli import login_command

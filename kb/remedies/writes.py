@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
-from kb.remedies.gateway import proc_start_time, process_alive  # bundle: inline
-from kb.remedies.openclaw_state import BUSY_TIMEOUT_S, Change, StateError, _row_json  # bundle: inline
+from clawkb.kb.remedies.gateway import proc_start_time, process_alive  # bundle: inline
+from clawkb.kb.remedies.openclaw_state import BUSY_TIMEOUT_S, Change, StateError, _row_json  # bundle: inline
 
 AUTH_STORE_FILENAME = "auth-profiles.json"
 AUTH_LOCK_STALE_MS = 30_000  # OpenClaw's AUTH_STORE_LOCK_OPTIONS.stale

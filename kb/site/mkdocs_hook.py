@@ -10,8 +10,8 @@ from pathlib import Path
 
 from mkdocs.structure.files import File, Files
 
-from kb.signatures import load_kb
-from kb.site.generate import pages
+from clawkb.kb.signatures import load_kb
+from clawkb.kb.site.generate import pages
 
 
 def _root(config) -> Path:
