@@ -4,10 +4,12 @@ The library face. Everything here is imported on first use, so `import clawkb` c
 a name is asked for (the command line seeds the regex cache before the engine's modules load).
 
     import clawkb
-    doc = clawkb.read_document("gateway.log")          # a path, bytes or text; gzip read through
-    for d in clawkb.diagnose_document(doc):            # the shipped signatures
-        print(d.id, d.confidence)
-    clawkb.diagnose_text("FailoverError: ... out of extra usage")
+    from pathlib import Path
+    doc = clawkb.read_document(Path("gateway.log.gz"))  # a path, raw bytes or text; gzip read through,
+    result = clawkb.diagnose_document(doc)               # small inputs whole, large ones streamed
+    for d in result["diagnoses"]:                        # what `clawkb match --format json` prints
+        print(d["id"], d["confidence"], d["fix"][0]["title"])
+    clawkb.diagnose_text("FailoverError: ... out of extra usage")["diagnoses"]
 
 The rooms: `clawkb.matcher` (the engine: normalise, index, score; no YAML, no I/O while scoring),
 `clawkb.kb` (the knowledge: schema, loading, validation, the CLI, pages, remediation),
@@ -19,6 +21,9 @@ import importlib
 from typing import Any
 
 _FACE = {
+    "diagnose_text": "clawkb.kb.diagnosis",
+    "diagnose_document": "clawkb.kb.diagnosis",
+    "read_document": "clawkb.kb.diagnosis",
     "load_kb": "clawkb.kb.signatures",
     "Diagnosis": "clawkb.matcher.model",
     "Document": "clawkb.matcher.model",

@@ -6,87 +6,22 @@ import os
 import sys
 from typing import Any, Optional, Sequence
 
-from clawkb.matcher import InputError, decode_bytes, diagnose, normalise
-from clawkb.matcher.calibration import calibrate
+from clawkb.matcher import InputError
 from clawkb.matcher.model import MIN_CONFIDENCE
 
 from . import output
 from .inputs import Input, NotText, iter_inputs
 from .knowledge import SITE_URL, KnowledgeBase, SourceError, default_dir
-from .report import said_record
-from .similarity import decide, load_index
 
 # Only what `clawkb match` needs is imported here: YAML, JSON Schema and Jinja2 are imported by the
 # commands that use them (validate, test, show, site), so a pasted log is diagnosed about as fast
 # as Python starts.
 
 EXIT_FOUND, EXIT_NONE, EXIT_ERROR = 0, 1, 2
-CLOSEST_MIN = 0.15  # below the report threshold: named as "closest" when nothing is diagnosed
 
 
 class UsageError(Exception):
     pass
-
-
-# --------------------------------------------------------------------------- inputs
-
-# inputs up to this size are normalised whole (a paste, a damaged one included: terminal-wrapped or
-# re-encoded text is repaired only there), larger ones are streamed. GitHub caps an issue body at
-# 65,536 characters, at most 256 KiB of UTF-8; a 2 MiB busy log normalised whole took 4.6 s, streamed 0.3 s
-SMALL = 256 * 1024
-
-
-class _Scanner:
-    """The scanner for large inputs, built on first need and then shared by every input of a run
-    (compiling it takes a second; a directory of rotations needs it once)."""
-
-    def __init__(self, index):
-        self.index, self._scanner = index, None
-
-    def get(self):
-        if self._scanner is None:
-            from clawkb.matcher.prefilter import build
-
-            from .compiled import FileStore
-
-            engine = os.environ.get("CLAWKB_SCANNER", "auto")  # auto, hyperscan, grep or re
-            if engine not in ("auto", "hyperscan", "grep", "re"):
-                raise UsageError(f"CLAWKB_SCANNER must be auto, hyperscan, grep or re, not {engine!r}")
-            try:
-                self._scanner = build(self.index, engine=engine, store=FileStore())
-            except ImportError:
-                raise UsageError("CLAWKB_SCANNER=hyperscan needs the hyperscan package (pip install 'clawkb[fast]')") from None
-        return self._scanner
-
-
-def _document(inp: Input, index, scanner: _Scanner, quiet: bool):
-    """The document to score: small inputs normalised whole, large ones streamed through the
-    scanner (progress on stderr for large files on a terminal)."""
-    from .progress import Progress
-
-    progress = Progress(os.path.basename(inp.name), inp.size, quiet=quiet)
-    head: list[bytes] = []
-    seen = 0
-    for chunk in inp.chunks:
-        head.append(chunk)
-        seen += len(chunk)
-        progress.update(len(chunk))
-        if seen > SMALL:
-            break
-    if seen <= SMALL:
-        progress.finish()
-        return normalise(decode_bytes(b"".join(head)))
-    from clawkb.matcher.stream import stream_document
-
-    def counted():
-        yield from head
-        for chunk in inp.chunks:
-            progress.update(len(chunk))
-            yield chunk
-
-    doc, _stream = stream_document(counted(), index, scanner.get())
-    progress.finish()
-    return doc
 
 
 # --------------------------------------------------------------------------- commands
@@ -98,10 +33,34 @@ def _kb(args: argparse.Namespace) -> KnowledgeBase:
     return load(args.signatures)
 
 
+def _reader(kb: KnowledgeBase):
+    from .diagnosis import ReadError, Reader
+
+    try:  # CLAWKB_SCANNER: auto, hyperscan, grep or re
+        return Reader(kb, os.environ.get("CLAWKB_SCANNER", "auto"))
+    except ReadError as exc:
+        raise UsageError(f"CLAWKB_SCANNER: {exc}") from None
+
+
+def _read(reader, inp: Input, quiet: bool):
+    """The document of one input, with a progress line on stderr for large files on a terminal."""
+    from .diagnosis import ReadError
+    from .progress import Progress
+
+    progress = Progress(os.path.basename(inp.name), inp.size, quiet=quiet)
+    try:
+        return reader.read(inp.chunks, progress.update)
+    except ReadError as exc:
+        raise UsageError(f"CLAWKB_SCANNER: {exc}") from None
+    finally:
+        progress.finish()
+
+
 def cmd_match(args: argparse.Namespace) -> int:
+    from .diagnosis import diagnose_document
+
     kb = _kb(args)
-    index = kb.index()
-    scanner = _Scanner(index)
+    reader = _reader(kb)
     style = output.Style(sys.stdout)
     found = False
     errors = 0
@@ -109,7 +68,7 @@ def cmd_match(args: argparse.Namespace) -> int:
         doc = None
         if error is None and inp is not None:
             try:
-                doc = _document(inp, index, scanner, args.quiet)
+                doc = _read(reader, inp, args.quiet)
             except NotText as exc:
                 if inp.walked:  # found in a directory: not a log, so not one of the inputs
                     print(f"clawkb: note: {name}: skipped: {exc}", file=sys.stderr)
@@ -123,35 +82,9 @@ def cmd_match(args: argparse.Namespace) -> int:
             errors += 1
             print(f"clawkb: {name}: {error}", file=sys.stderr)
             continue
-        # one scoring pass at the lower of the two thresholds: reported diagnoses, or the closest ones
-        scored = diagnose(doc, index, min_confidence=min(CLOSEST_MIN, args.min_confidence),
-                          max_evidence=args.max_evidence)
-        # the rules' confidences calibrated; when they decide nothing, the similarity layer (loaded
-        # only then) may diagnose by resemblance to the signatures' words and to real reports
-        resembling: list = []
-        said = decide(doc, index, kb.calibration, load_index, min_confidence=args.min_confidence, rules=scored,
-                      near=resembling)
-        diags = said
-        result: dict[str, Any] = {
-            "input": name,
-            "openclaw_version": doc.openclaw_version,
-            "diagnoses": [said_record(s, kb, detail=args.format != "json" or args.detail) for s in said],
-        }
-        if not diags:
-            near = [d for d in scored if d.confidence >= CLOSEST_MIN][:3]
-            rules_table = kb.calibration.get("rules", ())  # the same calibrated scale as what is reported
-            result["closest"] = [{"id": d.id, "title": kb.get(d.id).title,
-                                  "confidence": round(calibrate(rules_table, d.confidence), 4),
-                                  "url": kb.get(d.id).url, "layer": "rules"} for d in near]
-            for r in resembling:  # a resemblance too weak to report: named, with the reports it resembles
-                same = next((c for c in result["closest"] if c["id"] == r.id), None)
-                if same is not None:
-                    same["resembles"] = list(r.resemblance.resembles)
-                    continue
-                result["closest"].append({"id": r.id, "title": kb.get(r.id).title, "confidence": r.confidence,
-                                          "url": kb.get(r.id).url, "layer": "similarity",
-                                          "resembles": list(r.resemblance.resembles)})
-        found |= bool(diags)
+        result = diagnose_document(doc, kb, name=name, min_confidence=args.min_confidence,
+                                   max_evidence=args.max_evidence, detail=args.format != "json" or args.detail)
+        found |= bool(result["diagnoses"])
         if args.format == "json":
             output.write(sys.stdout, output.json_line(result))
         elif args.format == "markdown":

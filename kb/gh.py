@@ -17,7 +17,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-from clawkb.matcher import normalise
 from clawkb.matcher.model import MIN_CONFIDENCE
 from clawkb.matcher.redact import REDACTED, redact
 
@@ -171,13 +170,11 @@ def is_ours(comment: dict, me: str, known: Iterable[str]) -> bool:
 
 
 def diagnose_text(text: str, kb: KnowledgeBase, min_confidence: float) -> list[dict]:
-    """What `clawkb match` reports for the text: calibrated rules first, else a trusted resemblance."""
-    from .report import said_record
-    from .similarity import decide, load_index
+    """What `clawkb match` reports for the text (the same library call): calibrated rules first, else a
+    trusted resemblance."""
+    from . import diagnosis
 
-    doc = normalise(text)
-    calibration = getattr(kb, "calibration", None) or {}
-    return [said_record(s, kb) for s in decide(doc, kb.index(), calibration, load_index, min_confidence=min_confidence)]
+    return diagnosis.diagnose_text(text, kb, min_confidence=min_confidence)["diagnoses"]
 
 
 def plan_issue(issue: Issue, comments: list[dict], kb: KnowledgeBase, *, me: str, min_confidence: float = MIN_CONFIDENCE,

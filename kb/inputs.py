@@ -84,7 +84,7 @@ def iter_inputs(paths: Sequence[str], note: Note = _stderr_note
         if stat.S_ISDIR(st.st_mode):
             yield from _walk(p, note)
             continue
-        yield _open(p)
+        yield open_path(p)
 
 
 # --------------------------------------------------------------------------- sources
@@ -105,8 +105,9 @@ def _stdin() -> tuple[str, Optional[Input], Optional[str]]:
     return "-", Input("-", text_chunks(_file_chunks(stdin.buffer)), None), None
 
 
-def _open(p: str, walked: bool = False) -> tuple[str, Optional[Input], Optional[str]]:
-    """A path that is not a directory; a FIFO is opened without blocking (see `_fifo_chunks`)."""
+def open_path(p: str, walked: bool = False) -> tuple[str, Optional[Input], Optional[str]]:
+    """(name, input, error) of a path that is not a directory; a FIFO is opened without blocking
+    (see `_fifo_chunks`)."""
     try:
         fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
@@ -205,7 +206,7 @@ def _walk(root: str, note: Note) -> Iterator[tuple[str, Optional[Input], Optiona
         if why is not None:
             note(f"{f}: {WALK_SKIP}: {why}")
             continue
-        name, inp, error = _open(f, walked=True)
+        name, inp, error = open_path(f, walked=True)
         if error is not None:
             note(f"{f}: {WALK_SKIP}: {error}")
             continue

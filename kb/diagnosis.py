@@ -1,0 +1,157 @@
+"""From an input to what `clawkb match` reports about it, as a library: the CLI, the Action and
+`import clawkb` all go through here.
+
+    doc = read_document("gateway.log.gz", kb)      # a path, bytes or text
+    result = diagnose_document(doc, kb)            # the record `clawkb match --format json` prints
+
+The one rule about size lives here: inputs up to `SMALL` bytes are normalised whole (a paste, a
+damaged one included: terminal-wrapped or re-encoded text is repaired only there), larger ones are
+streamed through the scanner, which is built on first need and shared by every input of a `Reader`.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Iterable, Optional, Union
+
+from clawkb.matcher import Document, diagnose, normalise
+from clawkb.matcher.calibration import calibrate
+from clawkb.matcher.model import MIN_CONFIDENCE
+from clawkb.matcher.normalise import InputError, decode_bytes
+
+from .inputs import Input, text_chunks
+from .knowledge import KnowledgeBase
+
+# GitHub caps an issue body at 65,536 characters, at most 256 KiB of UTF-8; a 2 MiB busy log
+# normalised whole took 4.6 s, streamed 0.3 s
+SMALL = 256 * 1024
+CLOSEST_MIN = 0.15  # below the report threshold: named as "closest" when nothing is diagnosed
+ENGINES = ("auto", "hyperscan", "grep", "re")
+
+Source = Union[str, bytes, "os.PathLike[str]", Input]  # text, raw bytes, a path, an opened input
+
+
+class ReadError(InputError):
+    """The scanner asked for cannot run here (an unknown engine, or hyperscan not installed)."""
+
+
+def default_kb() -> KnowledgeBase:
+    """The shipped signatures, compiled (from the cache when they have not changed)."""
+    from .compiled import load
+
+    return load(None)
+
+
+class Reader:
+    """Reads inputs into documents for one knowledge base's index."""
+
+    def __init__(self, kb: KnowledgeBase, engine: str = "auto"):
+        if engine not in ENGINES:
+            raise ReadError(f"the scanner must be one of {', '.join(ENGINES)}, not {engine!r}")
+        self.kb, self.index, self.engine, self._scanner = kb, kb.index(), engine, None
+
+    def scanner(self):
+        if self._scanner is None:
+            from clawkb.matcher.prefilter import build
+
+            from .compiled import FileStore
+
+            try:
+                self._scanner = build(self.index, engine=self.engine, store=FileStore())
+            except ImportError:
+                raise ReadError("the hyperscan scanner needs the hyperscan package (pip install 'clawkb[fast]')") from None
+        return self._scanner
+
+    def read(self, chunks: Iterable[bytes], seen: Callable[[int], None] = lambda n: None) -> Document:
+        """The document of an input's text chunks; `seen` is told each chunk's size (progress)."""
+        chunks = iter(chunks)
+        head: list[bytes] = []
+        size = 0
+        for chunk in chunks:
+            head.append(chunk)
+            size += len(chunk)
+            seen(len(chunk))
+            if size > SMALL:
+                break
+        if size <= SMALL:
+            return normalise(decode_bytes(b"".join(head)))
+        from clawkb.matcher.stream import stream_document
+
+        def rest():
+            yield from head
+            for chunk in chunks:
+                seen(len(chunk))
+                yield chunk
+
+        doc, _stream = stream_document(rest(), self.index, self.scanner())
+        return doc
+
+
+def open_source(source: Source) -> Input:
+    """An input for a path (`pathlib.Path` or any path-like: a `str` is text, never a file name), raw
+    bytes (gzip and UTF-16 read through, binary data refused) or text."""
+    if isinstance(source, Input):
+        return source
+    if isinstance(source, str):
+        data = source.encode("utf-8", errors="replace")
+        return Input("<text>", iter([data] if data else []), len(data))
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        return Input("<bytes>", text_chunks(iter([data])), len(data))
+    from .inputs import open_path
+
+    name, inp, error = open_path(os.fspath(source))
+    if inp is None:
+        raise InputError(f"{name}: {error}")
+    return inp
+
+
+def read_document(source: Source, kb: Optional[KnowledgeBase] = None, *, engine: str = "auto") -> Document:
+    """The normalised document of a path, bytes or text: whole when small, streamed when large.
+    Raises `InputError` with a one-line message for what is not a readable text log."""
+    if isinstance(source, str) and len(source) * 4 <= SMALL:  # text held in memory: nothing to decode
+        return normalise(source)
+    return Reader(kb or default_kb(), engine).read(open_source(source).chunks)
+
+
+def diagnose_document(doc: Document, kb: Optional[KnowledgeBase] = None, *, name: str = "<text>",
+                      min_confidence: float = MIN_CONFIDENCE, max_evidence: Optional[int] = None,
+                      detail: bool = True) -> dict[str, Any]:
+    """What `clawkb match --format json` prints for one input: the reported diagnoses (calibrated rules,
+    else a trusted resemblance), and when there are none the closest known failures."""
+    from .report import said_record
+    from .similarity import decide, load_index
+
+    kb = kb or default_kb()
+    index = kb.index()
+    # one scoring pass at the lower of the two thresholds: reported diagnoses, or the closest ones
+    kwargs = {} if max_evidence is None else {"max_evidence": max_evidence}
+    scored = diagnose(doc, index, min_confidence=min(CLOSEST_MIN, min_confidence), **kwargs)
+    resembling: list = []
+    said = decide(doc, index, kb.calibration, load_index, min_confidence=min_confidence, rules=scored,
+                  near=resembling)
+    result: dict[str, Any] = {"input": name, "openclaw_version": doc.openclaw_version,
+                              "diagnoses": [said_record(s, kb, detail=detail) for s in said]}
+    if not said:
+        result["closest"] = _closest(kb, scored, resembling)
+    return result
+
+
+def _closest(kb: KnowledgeBase, scored: list, resembling: list) -> list[dict[str, Any]]:
+    rules_table = kb.calibration.get("rules", ())  # the same calibrated scale as what is reported
+    closest = [{"id": d.id, "title": kb.get(d.id).title, "confidence": round(calibrate(rules_table, d.confidence), 4),
+                "url": kb.get(d.id).url, "layer": "rules"} for d in scored if d.confidence >= CLOSEST_MIN][:3]
+    for r in resembling:  # a resemblance too weak to report: named, with the reports it resembles
+        same = next((c for c in closest if c["id"] == r.id), None)
+        if same is not None:
+            same["resembles"] = list(r.resemblance.resembles)
+            continue
+        closest.append({"id": r.id, "title": kb.get(r.id).title, "confidence": r.confidence,
+                        "url": kb.get(r.id).url, "layer": "similarity", "resembles": list(r.resemblance.resembles)})
+    return closest
+
+
+def diagnose_text(text: Union[str, bytes], kb: Optional[KnowledgeBase] = None, *,
+                  min_confidence: float = MIN_CONFIDENCE, detail: bool = True) -> dict[str, Any]:
+    """`diagnose_document(read_document(text))`: a paste, an issue body or a whole log held in memory."""
+    kb = kb or default_kb()
+    return diagnose_document(read_document(text, kb), kb, min_confidence=min_confidence, detail=detail)
