@@ -242,26 +242,9 @@ def _doctor_from(args: argparse.Namespace, kb: Any) -> int:
 
 def _doctor_report(args: argparse.Namespace, kb: Any, found: list, name: str, version: Optional[str],
                    commands: Any, healthy: str, extra: Optional[dict] = None) -> int:
-    diags = []
-    for f in found:
-        sig = kb.get(f["id"])
-        rec = {"id": sig.id, "title": sig.title, "summary": sig.summary, "confidence": f["confidence"],
-               "severity": sig.severity, "category": sig.category, "url": sig.url, "evidence": f["evidence"],
-               "evidence_total": len(f["evidence"]), "captures": f["captures"], "upstream_status": sig.versions["status"],
-               "fix_command": "", "fix_commands": commands(f)}
-        rec["fix_command"] = rec["fix_commands"][0]
-        if version:
-            from clawkb.matcher import verdict
+    from .report import finding_record
 
-            from .report import verdict_message
-            try:
-                v = verdict(version, sig.to_rule().affected)
-            except ValueError:  # a version string we cannot order: say nothing rather than guess
-                v = None
-            if v is not None:
-                rec["version"] = {"openclaw": version, "status": v.status, "fixed_in": v.fixed_in,
-                                  "message": verdict_message(v, sig)}
-        diags.append(rec)
+    diags = [finding_record(f, kb, version, commands(f)) for f in found]
     result = {"input": name, "openclaw_version": version, "diagnoses": diags, **(extra or {})}
     if args.format == "json":
         output.write(sys.stdout, output.json_line(result))

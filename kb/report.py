@@ -101,6 +101,35 @@ def diagnosis_record(diag: Diagnosis, kb: KnowledgeBase, *, detail: bool = True)
     return rec
 
 
+def finding_record(finding: dict[str, Any], kb: KnowledgeBase, version: Optional[str],
+                   commands: list[str]) -> dict[str, Any]:
+    """The record of what `clawkb doctor` found in OpenClaw's state (or in what OpenClaw reports about
+    it): the same record as a diagnosis from a log, its evidence the state it read (`file` says
+    where), `layer` `state`, and the repair commands."""
+    from clawkb.matcher import EvidenceHit, verdict
+
+    sig = kb.get(finding["id"])
+    v = None
+    if version:
+        try:
+            v = verdict(version, sig.to_rule().affected)
+        except ValueError:  # a version string we cannot order: say nothing rather than guess
+            v = None
+    evidence = finding["evidence"]
+    diag = Diagnosis(id=sig.id, confidence=finding["confidence"],
+                     evidence=tuple(EvidenceHit(e["line"], e["text"], "state", 1.0) for e in evidence),
+                     evidence_total=len(evidence), captures={k: tuple(vs) for k, vs in finding["captures"].items()},
+                     verdict=v)
+    # no page steps: the repair is the commands, which know where the state lives (`--from` reads a
+    # report of another machine's, where `clawkb fix` cannot reach)
+    rec = diagnosis_record(diag, kb, detail=False)
+    rec["evidence"] = [dict(e) for e in evidence]
+    rec["layer"] = "state"
+    rec["fix_commands"] = list(commands)
+    rec["fix_command"] = rec["fix_commands"][0] if commands else ""
+    return rec
+
+
 def own_command_first(sig: Signature, v: Optional[VersionVerdict], values: dict[str, str]) -> list[dict[str, Any]]:
     """Where the user's OpenClaw has its own command to clear a profile's lockout, the step that uses it,
     with the profile id the log names (else a placeholder to fill in)."""
