@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from clawkb.matcher.model import MIN_CONFIDENCE
-from clawkb.matcher.redact import REDACTED, redact
+from clawkb.matcher.redact import REDACTED
 
 from . import guard
-from .pages import environment
 from .signatures import SITE_URL, KnowledgeBase
 
 MARKER = "<!-- clawkb:diagnosis"
@@ -36,17 +35,6 @@ class GitHubError(Exception):
 
 
 # --------------------------------------------------------------------------- the comment
-
-def _fence(lines: Iterable[str]) -> str:
-    longest = max((len(m) for line in lines for m in re.findall(r"`+|~+", line)), default=0)
-    return "`" * max(3, longest + 1)
-
-
-def _clean_line(text: str, width: int) -> str:
-    text = redact(text).replace("\r", "")
-    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text)
-    return text if len(text) <= width else text[: width - 1] + "…"
-
 
 def marker_for(ids: list[str], labels: Iterable[str] = ()) -> str:
     """The hidden marker: the ids the comment shows and the labels clawkb itself added."""
@@ -101,17 +89,12 @@ def _allowed(site_url: str, ids: Iterable[str]) -> list[re.Pattern]:
 def render(records: list[dict], *, removed: list[str] = (), site_url: str = SITE_URL,
            labels: Iterable[str] = ()) -> tuple[str, int]:
     """The comment for `records`, and how many spans the secret guard withheld from it."""
-    env = environment()
-    tpl = env.get_template("issue_comment.md.j2")
+    from .markdown import render as markdown
+
     for max_lines, width, with_fix in ((8, 300, True), (5, 200, True), (3, 160, True), (2, 120, False), (0, 80, False)):
-        diags = []
-        for r in records:
-            ev = [{"line": e["line"], "text": _clean_line(e["text"], width)} for e in r["evidence"][:max_lines]]
-            diags.append({**r, "url": f"{site_url}failures/{r['id']}/", "evidence": ev, "fence": _fence(e["text"] for e in ev),
-                          "fix": r.get("fix", []) if with_fix else []})
-        body = tpl.render(marker=marker_for([r["id"] for r in records], labels), diagnoses=diags, removed=list(removed),
-                          site_url=site_url)
-        body = redact(body)
+        body = markdown(records, where="this issue", site_url=site_url, removed=removed,
+                        marker=marker_for([r["id"] for r in records], labels),
+                        max_lines=max_lines, width=width, with_fix=with_fix)
         if len(body) <= SAFE_BODY:
             break
     try:

@@ -99,56 +99,15 @@ def text_report(result: dict[str, Any], style: Style) -> str:
                 out.append(f"     - {c['id']} ({shown(c['confidence'])}): {c['title']}{like}")
         out.append("   to narrow it down, collect and paste:")
         for c in COLLECT_NEXT:
-            out.append(f"     $ {c}")
+            out.append(f"     $ {c['command']}" + (f"  ({c['why']})" if c["why"] else ""))
     return "\n".join(out)
 
 
 def markdown_report(result: dict[str, Any]) -> str:
-    out: list[str] = []
-    diags = result["diagnoses"]
-    if not diags:
-        out.append("**clawkb:** no known OpenClaw failure found in this input.")
-        closest = result.get("closest") or []
-        if closest:
-            out.append("")
-            out.append("Closest known failures: " + ", ".join(f"[{c['title']}]({c['url']})" for c in closest))
-        out.append("")
-        out.append("To narrow it down, please add the output of:")
-        out.append("")
-        out.extend(f"- `{c}`" for c in COLLECT_NEXT)
-        return "\n".join(out)
-    for d in diags:
-        out.append(f"### [{d['title']}]({d['url']})")
-        out.append("")
-        out.append(f"**Confidence {shown(d['confidence'])}** · severity {d['severity']} · upstream status: {d['upstream_status']}")
-        if d.get("version", {}).get("message"):
-            out.append("")
-            out.append(f"> {d['version']['message']}")
-        out.append("")
-        if d.get("layer") == "similarity":
-            links = ", ".join(f"[{short_link(u)}]({u})" for u in d["resembles"]) or "the failure's own description"
-            out.append(f"No matching log line: this resembles {links} (similarity {d['similarity']:.2f}).")
-        else:
-            out.append("Evidence:")
-            out.append("")
-            fence = "````"
-            out.append(fence + "text")
-            for e in d["evidence"]:
-                out.append(f"{e['line']:>5}: {_clip(e['text'], 300)}")
-            out.append(fence)
-        if d.get("explanation"):
-            out.append("")
-            out.append(d["explanation"])
-        if d.get("fix"):
-            out.append("")
-            out.append("**Fix:**")
-            out.append("")
-            for i, step in enumerate(d["fix"], 1):
-                out.append(f"{i}. {step['title']}")
-                for c in step.get("commands", []):
-                    out.append(f"   `{c}`")
-        out.append("")
-    return "\n".join(out).rstrip()
+    """`--format markdown`: the issue comment's renderer, for what was read here."""
+    from .markdown import render
+
+    return render(result["diagnoses"], closest=result.get("closest") or ()).strip()
 
 
 def write(stream: TextIO, text: str) -> None:

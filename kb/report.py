@@ -19,10 +19,11 @@ from .remedies.openclaw_cli import CLEAR_COOLDOWN_SINCE, clear_cooldown_command
 LOCKOUT_REPAIRS = ("clear-billing-lockout", "clear-cooldowns", "clear-format-cooldown")
 
 _SAFE_VALUE = re.compile(r"[^\w.:/@+-]")
+# what to collect when nothing is known: every surface prints this one list
 COLLECT_NEXT = [
-    "openclaw --version",
-    "openclaw models status",
-    "openclaw logs --limit 500 (around the failure)",
+    {"command": "openclaw --version", "why": ""},
+    {"command": "openclaw models status", "why": ""},
+    {"command": "openclaw logs --limit 500", "why": "the gateway log around the failure"},
 ]
 
 

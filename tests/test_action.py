@@ -296,7 +296,9 @@ def test_a_typical_comment_passes_the_guard_untouched():
 
 
 def test_a_secret_the_redactor_misses_is_withheld_and_the_comment_still_posted(gh, tmp_path, monkeypatch):
-    for module in (gh_module, sys.modules["clawkb.matcher.normalise"]):  # a redactor that lets everything through
+    from clawkb.kb import markdown
+
+    for module in (markdown, sys.modules["clawkb.matcher.normalise"]):  # a redactor that lets everything through
         monkeypatch.setattr(module, "redact", lambda text: text)
     token = SECRET_SHAPES["slack bot token"]
     gh.add_issue(21, "t", LITELLM + f"\nFailoverError: No available auth profile for litellm (slack {token})")
