@@ -117,49 +117,19 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from .signatures import validate
 
-    from .signatures import check_references, parse_signature
-
-    root = Path(args.signatures or default_dir())
-    problems: list[str] = []
-    sigs = []
-    files = sorted(root.glob("*.yaml")) if root.is_dir() else []
-    if not files:
-        print(f"clawkb: {root}: no signature files (*.yaml)", file=sys.stderr)
-        return EXIT_NONE
-    for path in files:
-        try:
-            sig = parse_signature(path.read_text(encoding="utf-8"), str(path))
-            _check_templates(sig)
-            sigs.append(sig)
-        except SourceError as exc:
-            problems.append(str(exc))
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(f"{path}: cannot read: {exc}")
-    if not problems:
-        try:
-            check_references(KnowledgeBase(sigs, str(root)))
-        except SourceError as exc:
-            problems.append(str(exc))
+    root = args.signatures or default_dir()
+    kb, problems = validate(root)
     for p in problems:
         print(p, file=sys.stderr)
     if problems:
-        print(f"clawkb: {len(problems)} problem(s) in {len(files)} signature file(s)", file=sys.stderr)
+        files = len({p.path for p in problems})
+        print(f"clawkb: {len(problems)} problem(s) in {files} file(s) of {root}", file=sys.stderr)
         return EXIT_NONE
-    output.write(sys.stdout, f"{len(sigs)} signatures valid ({root})")
+    assert kb is not None
+    output.write(sys.stdout, f"{len(kb.signatures)} signatures valid ({root})")
     return 0
-
-
-def _check_templates(sig) -> None:
-    from .texts import TemplateProblem
-
-    for path, text in sig.template_paths():
-        if isinstance(text, str):
-            try:
-                sig.text(text)
-            except TemplateProblem as exc:
-                raise SourceError(sig.path, sig.line_of(*path), ".".join(map(str, path)), f"template error: {exc}") from None
 
 
 def cmd_test(args: argparse.Namespace) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 import jsonschema
 
@@ -16,7 +16,7 @@ from .schema import SIGNATURE_SCHEMA
 from .yamlsource import SourceError, load_located
 
 __all__ = ["SITE_URL", "KnowledgeBase", "Signature", "SourceError", "check_references", "default_dir",
-           "load_kb", "page_url", "parse_signature"]
+           "load_kb", "page_url", "parse_signature", "read_signature", "reference_problems", "validate"]
 
 _VALIDATOR = jsonschema.Draft202012Validator(SIGNATURE_SCHEMA)
 
@@ -29,18 +29,34 @@ def _field(path: Iterable[Any]) -> str:
 
 
 def parse_signature(text: str, path: str) -> Signature:
-    """One signature file, checked against the schema and for its own consistency."""
+    """One signature file, checked against the schema and for its own consistency; raises the first
+    problem (`read_signature` gives them all)."""
+    sig, problems = read_signature(text, path)
+    if problems:
+        raise problems[0]
+    assert sig is not None
+    return sig
+
+
+def read_signature(text: str, path: str) -> tuple[Optional[Signature], list[SourceError]]:
+    """One signature file and every problem in it, in file order: all schema errors, or (when the
+    schema holds) every consistency error. The signature is None when any problem was found."""
     located = load_located(text, path)
     data = located.data
     if not isinstance(data, dict):
-        raise SourceError(path, 1, "", "a signature file holds one mapping")
+        return None, [SourceError(path, 1, "", "a signature file holds one mapping")]
     errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: (located.line_of(tuple(e.absolute_path)), list(e.absolute_path)))
     if errors:
-        e = _most_specific(errors[0])
-        raise SourceError(path, located.line_of(tuple(e.absolute_path)), _field(e.absolute_path), _message(e))
+        return None, [_schema_problem(path, located, e) for e in errors]
     sig = Signature(data, path, located)
-    _check_semantics(sig)
-    return sig
+    problems = [SourceError(sig.path, sig.line_of(*where), _field(where), message)
+                for check in _CHECKS for where, message in check(sig)]
+    return (None if problems else sig), sorted(problems, key=lambda e: e.line)
+
+
+def _schema_problem(path: str, located, error: jsonschema.ValidationError) -> SourceError:
+    e = _most_specific(error)
+    return SourceError(path, located.line_of(tuple(e.absolute_path)), _field(e.absolute_path), _message(e))
 
 
 def _most_specific(error: jsonschema.ValidationError) -> jsonschema.ValidationError:
@@ -57,102 +73,158 @@ def _message(e: jsonschema.ValidationError) -> str:
     return e.message.splitlines()[0][:300]
 
 
-def _check_semantics(sig: Signature) -> None:
-    d = sig.data
+Problem = tuple[tuple, str]  # (where in the file, what is wrong)
+
+
+def _check_id(sig: Signature) -> Iterator[Problem]:
     stem = Path(sig.path).stem
     if stem != sig.id:
-        raise SourceError(sig.path, sig.line_of("id"), "id", f"id {sig.id!r} must match the file name {stem!r}")
-    ev = d["evidence"]
-    seen: set[str] = set()
+        yield ("id",), f"id {sig.id!r} must match the file name {stem!r}"
+
+
+def _each_indicator(sig: Signature) -> Iterator[tuple[tuple, dict]]:
     for group in ("indicators", "negative"):
-        for i, ind in enumerate(ev.get(group, [])):
-            where = ("evidence", group, i)
-            if ind["id"] in seen:
-                raise SourceError(sig.path, sig.line_of(*where, "id"), _field(where + ("id",)), f"duplicate indicator id {ind['id']!r}")
-            seen.add(ind["id"])
-            if "regex" in ind:
-                try:
-                    check_regex(ind["regex"])
-                except (UnsafeRegex, re.error) as exc:
-                    raise SourceError(sig.path, sig.line_of(*where, "regex"), _field(where + ("regex",)), f"regex rejected: {exc}") from None
-    ids = {i["id"] for i in ev["indicators"]}
-    for i, ind in enumerate(ev["indicators"]):
-        if ind.get("after") is not None and (ind["after"] not in ids or ind["after"] == ind["id"]):
-            where = ("evidence", "indicators", i, "after")
-            raise SourceError(sig.path, sig.line_of(*where), _field(where), f"after must name another indicator of this signature, not {ind['after']!r}")
+        for i, ind in enumerate(sig.data["evidence"].get(group, [])):
+            yield ("evidence", group, i), ind
+
+
+def _check_indicators(sig: Signature) -> Iterator[Problem]:
     from clawkb.matcher.index import compile_indicator
 
-    for group in ("indicators", "negative"):
-        for i, ind in enumerate(ev.get(group, [])):
-            if compile_indicator(_indicator(ind)).condition is None:  # a branch names no needle
-                where = ("evidence", group, i)
-                raise SourceError(sig.path, sig.line_of(*where), _field(where),
-                                  "every branch must name a word of 3+ letters (or a 3-digit code) that large-log "
-                                  "prefiltering can look for")
-    if not any(i.get("role", "anchor") == "anchor" for i in ev["indicators"]):
-        raise SourceError(sig.path, sig.line_of("evidence", "indicators"), "evidence.indicators", "needs at least one anchor indicator")
-    from .remedies.repairs import REPAIRS
+    seen: set[str] = set()
+    for where, ind in _each_indicator(sig):
+        if ind["id"] in seen:
+            yield where + ("id",), f"duplicate indicator id {ind['id']!r}"
+        seen.add(ind["id"])
+        if "regex" in ind:
+            try:
+                check_regex(ind["regex"])
+            except (UnsafeRegex, re.error) as exc:
+                yield where + ("regex",), f"regex rejected: {exc}"
+                continue
+        if compile_indicator(_indicator(ind)).condition is None:  # a branch names no needle
+            yield where, ("every branch must name a word of 3+ letters (or a 3-digit code) that large-log "
+                          "prefiltering can look for")
+    indicators = sig.data["evidence"]["indicators"]
+    ids = {i["id"] for i in indicators}
+    for i, ind in enumerate(indicators):
+        if ind.get("after") is not None and (ind["after"] not in ids or ind["after"] == ind["id"]):
+            yield ("evidence", "indicators", i, "after"), f"after must name another indicator of this signature, not {ind['after']!r}"
+    if not any(i.get("role", "anchor") == "anchor" for i in indicators):
+        yield ("evidence", "indicators"), "needs at least one anchor indicator"
 
-    for i, step in enumerate(d["fix"]):
-        if step.get("remediation") and step["remediation"] not in REPAIRS:
-            where = ("fix", i, "remediation")
-            raise SourceError(sig.path, sig.line_of(*where), _field(where),
-                              f"unknown repair {step['remediation']!r} (known: {', '.join(REPAIRS)})")
-    for name, rx in ev.get("captures", {}).items():
+
+def _check_captures(sig: Signature) -> Iterator[Problem]:
+    for name, rx in sig.data["evidence"].get("captures", {}).items():
         where = ("evidence", "captures", name)
         try:
             check_regex(rx)
             groups = re.compile(rx).groupindex
         except (UnsafeRegex, re.error) as exc:
-            raise SourceError(sig.path, sig.line_of(*where), _field(where), f"regex rejected: {exc}") from None
+            yield where, f"regex rejected: {exc}"
+            continue
         if name not in groups:
-            raise SourceError(sig.path, sig.line_of(*where), _field(where), f"regex must have a group (?P<{name}>...)")
-    for r, rng in enumerate(d["versions"]["ranges"]):
+            yield where, f"regex must have a group (?P<{name}>...)"
+
+
+def _check_fix(sig: Signature) -> Iterator[Problem]:
+    from .remedies.repairs import REPAIRS
+
+    for i, step in enumerate(sig.data["fix"]):
+        if step.get("remediation") and step["remediation"] not in REPAIRS:
+            yield ("fix", i, "remediation"), f"unknown repair {step['remediation']!r} (known: {', '.join(REPAIRS)})"
+
+
+def _check_versions(sig: Signature) -> Iterator[Problem]:
+    for r, rng in enumerate(sig.data["versions"]["ranges"]):
         for e, event in enumerate(rng["events"]):
             (kind, value), = event.items()
             if value != "0":
                 try:
                     parse_version(value)
                 except VersionError as exc:
-                    where = ("versions", "ranges", r, "events", e, kind)
-                    raise SourceError(sig.path, sig.line_of(*where), _field(where), str(exc)) from None
+                    yield ("versions", "ranges", r, "events", e, kind), str(exc)
         if rng["events"][0].get("introduced") is None:
-            where = ("versions", "ranges", r, "events", 0)
-            raise SourceError(sig.path, sig.line_of(*where), _field(where), "a range starts with an introduced event")
+            yield ("versions", "ranges", r, "events", 0), "a range starts with an introduced event"
 
 
-def load_kb(directory: Optional[os.PathLike | str] = None) -> KnowledgeBase:
-    """Every `*.yaml` in the directory, validated; raises SourceError on the first problem."""
+def _check_templates(sig: Signature) -> Iterator[Problem]:
+    from .texts import TemplateProblem
+
+    for where, text in sig.template_paths():
+        if isinstance(text, str):
+            try:
+                sig.text(text)
+            except TemplateProblem as exc:
+                yield tuple(where), f"template error: {exc}"
+
+
+_CHECKS = (_check_id, _check_indicators, _check_captures, _check_fix, _check_versions, _check_templates)
+
+
+def validate(directory: Optional[os.PathLike | str] = None) -> tuple[Optional[KnowledgeBase], list[SourceError]]:
+    """Every `*.yaml` in the directory read and checked: the knowledge base (None when anything is
+    wrong) and every problem found, file by file, then the references between files."""
     root = Path(directory if directory is not None else default_dir())
     if not root.is_dir():
-        raise SourceError(str(root), 0, "", "signature directory not found")
-    sigs = []
-    for path in sorted(root.glob("*.yaml")):
+        return None, [SourceError(str(root), 0, "", "signature directory not found")]
+    files = sorted(root.glob("*.yaml"))
+    if not files:
+        return None, [SourceError(str(root), 0, "", "no signature files (*.yaml)")]
+    sigs, problems, broken = [], [], set()
+    for path in files:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise SourceError(str(path), 0, "", f"cannot read: {exc}") from None
-        sigs.append(parse_signature(text, str(path)))
-    if not sigs:
-        raise SourceError(str(root), 0, "", "no signature files (*.yaml)")
+            problems.append(SourceError(str(path), 0, "", f"cannot read: {exc}"))
+            continue
+        try:
+            sig, found = read_signature(text, str(path))
+        except SourceError as exc:  # YAML that does not parse
+            sig, found = None, [exc]
+        problems.extend(found)
+        if sig is not None:
+            sigs.append(sig)
+        else:
+            broken.add(path.stem)  # its own problems are said; references to it are not more of them
     kb = KnowledgeBase(sigs, str(root))
+    problems.extend(reference_problems(kb, also_known=broken))
+    return (None if problems else kb), problems
+
+
+def load_kb(directory: Optional[os.PathLike | str] = None) -> KnowledgeBase:
+    """Every `*.yaml` in the directory, validated (`validate`); raises the first problem as SourceError."""
+    kb, problems = validate(directory)
+    if problems:
+        raise problems[0]
+    assert kb is not None
     from .similarity import load_calibration
 
     kb.calibration = load_calibration()  # the shipped tables: confidences mean the same wherever loaded
-    check_references(kb)
     return kb
 
 
-def check_references(kb: KnowledgeBase) -> None:
+def reference_problems(kb: KnowledgeBase, also_known: Iterable[str] = ()) -> list[SourceError]:
+    """Ids used twice, and `related` / `explains` entries that name no signature (or the same one);
+    `also_known`: ids of files that exist but did not load."""
+    also_known = set(also_known)
+    problems = []
     ids: dict[str, Signature] = {}
     for s in kb.signatures:
         if s.id in ids:
-            raise SourceError(s.path, s.line_of("id"), "id", f"duplicate id, also in {ids[s.id].path}")
-        ids[s.id] = s
+            problems.append(SourceError(s.path, s.line_of("id"), "id", f"duplicate id, also in {ids[s.id].path}"))
+        ids.setdefault(s.id, s)
     for s in kb.signatures:
         for key in ("related", "explains"):
             for i, other in enumerate(s.data.get(key, [])):
-                if other not in ids:
-                    raise SourceError(s.path, s.line_of(key, i), f"{key}[{i}]", f"unknown signature {other!r}")
-                if other == s.id:
-                    raise SourceError(s.path, s.line_of(key, i), f"{key}[{i}]", "a signature cannot refer to itself")
+                if other not in ids and other not in also_known:
+                    problems.append(SourceError(s.path, s.line_of(key, i), f"{key}[{i}]", f"unknown signature {other!r}"))
+                elif other == s.id:
+                    problems.append(SourceError(s.path, s.line_of(key, i), f"{key}[{i}]", "a signature cannot refer to itself"))
+    return problems
+
+
+def check_references(kb: KnowledgeBase) -> None:
+    problems = reference_problems(kb)
+    if problems:
+        raise problems[0]

@@ -154,4 +154,5 @@ def test_validate_points_at_a_broken_template_in_a_fix_command(tmp_path):
     proc = clawkb("--signatures", sigs, "validate")
     assert proc.returncode != 0
     err = proc.stderr.decode()
-    assert f"provider-wide-402-proxy.yaml:{line}: fix." in err and ".commands.0: template error" in err
+    assert f"provider-wide-402-proxy.yaml:{line}: fix[" in err and "].commands[0]: template error" in err
+    assert "1 problem(s) in 1 file(s)" in err  # the signatures that refer to it are not wrong too

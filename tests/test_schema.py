@@ -88,3 +88,22 @@ def test_an_indicator_branch_without_a_word_is_refused():
     e = error_of(text)
     assert (e.line, e.field) == (line_no(text, "[0-9]{6}") - 1, "evidence.indicators[2]")  # its "- id:" line
     assert "prefiltering can look for" in e.message
+
+
+def test_validate_collects_every_problem_and_the_loader_raises_the_first(tmp_path):
+    from clawkb.kb.signatures import validate
+
+    for f in (ROOT / "signatures").glob("*.yaml"):
+        (tmp_path / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    a = tmp_path / "provider-wide-402-proxy.yaml"
+    a.write_text(a.read_text(encoding="utf-8").replace("severity: high", "severity: [1, 2]", 1)
+                 .replace("category:", "colour: red\ncategory:", 1), encoding="utf-8")
+    b = tmp_path / "config-invalid.yaml"
+    b.write_text(b.read_text(encoding="utf-8").replace("id: config-invalid", "id: config-broken", 1), encoding="utf-8")
+    kb, problems = validate(tmp_path)
+    assert kb is None
+    assert {(p.path.rsplit("/", 1)[-1], p.field) for p in problems} >= {
+        ("provider-wide-402-proxy.yaml", "severity"), ("provider-wide-402-proxy.yaml", ""), ("config-invalid.yaml", "id")}
+    with pytest.raises(SourceError) as raised:
+        load_kb(tmp_path)
+    assert str(raised.value) == str(problems[0])
