@@ -244,7 +244,7 @@ def _fix_commands(sig_id: str, root: Any, extra: list) -> list:
 
 def cmd_fix(args: argparse.Namespace) -> int:
     """Dry-run (or --apply) the local repair a signature's page recommends."""
-    from .remedies.repairs import FIXES, run
+    from .remedies.repairs import run
 
     if args.restore:
         return run([], args)
@@ -252,13 +252,12 @@ def cmd_fix(args: argparse.Namespace) -> int:
     if args.id is None:
         raise UsageError("say which failure to fix: clawkb fix ID (see clawkb doctor)")
     try:
-        kb.get(args.id)
+        sig = kb.get(args.id)
     except KeyError:
         raise UsageError(f"no signature {args.id!r} (see `clawkb list`)") from None
-    if args.id not in FIXES:
-        raise UsageError(f"{args.id} has no local repair; its page says what to do: {kb.get(args.id).url}")
-    repairs, note = FIXES[args.id]
-    return run(repairs, args, note=note)
+    if not sig.repairs:
+        raise UsageError(f"{args.id} has no local repair; its page says what to do: {sig.url}")
+    return run(sig.repairs, args, note=sig.upstream_fix)
 
 
 def cmd_scripts(args: argparse.Namespace) -> int:

@@ -67,6 +67,25 @@ class Signature:
     def url(self) -> str:
         return page_url(self.id)
 
+    @property
+    def repairs(self) -> list[str]:
+        """The local repairs `clawkb fix` runs for this failure: its fix steps' `remediation`, in the
+        page's order (the page and the command cannot disagree)."""
+        return list(dict.fromkeys(step["remediation"] for step in self.data["fix"] if step.get("remediation")))
+
+    @property
+    def upstream_fix(self) -> Optional[tuple[str, str]]:
+        """(release, what it changes) when an OpenClaw release fixes the cause and a fix step says to
+        upgrade to it: `clawkb fix` says whether the user's version has it before clearing what is left."""
+        for rng in self.data["versions"]["ranges"]:
+            fixed = next((e["fixed"] for e in rng["events"] if "fixed" in e), None)
+            if fixed is None:
+                continue
+            for step in self.data["fix"]:
+                if step["title"].startswith(f"Upgrade to {fixed}") and step.get("body"):
+                    return fixed, step["body"].strip().rstrip(".")
+        return None
+
     def text(self, source: str) -> Text:
         """One of this signature's texts, prepared for rendering (prepared once, then kept)."""
         t = self.texts.get(source)

@@ -877,3 +877,21 @@ def test_a_backup_that_cannot_be_written_changes_nothing_and_says_so(tmp_path, m
     p = clawkb("fix", "stale-billing-disabled-until", "--state-dir", state, "--apply")
     assert p.returncode == 2 and "could not write the backup" in p.stderr and "nothing was changed" in p.stderr
     assert "Traceback" not in p.stderr
+
+
+def test_the_repairs_a_fix_runs_are_its_page_steps_in_the_page_order(kb):
+    from clawkb.kb.remedies.repairs import PLANNERS
+
+    named = {step["remediation"] for s in kb.signatures for step in s.fix if step.get("remediation")}
+    assert named == set(PLANNERS), "every planner is some page's step, every step a planner"
+    proxy = kb.get("provider-wide-402-proxy")
+    assert proxy.repairs == [step["remediation"] for step in proxy.fix if step.get("remediation")]
+    assert proxy.repairs == ["split-proxy-provider", "clear-billing-lockout"]  # split first: a lockout cleared
+    # while every upstream shares one profile comes back with the next 402
+    assert kb.get("config-invalid").repairs == []
+
+
+def test_the_upstream_note_comes_from_the_signature_versions_and_its_upgrade_step(kb):
+    fixed_in, what = kb.get("billing-cooldown-skip-generic-error").upstream_fix
+    assert fixed_in == "2026.4.15" and "names the billing problem" in what
+    assert kb.get("stale-billing-disabled-until").upstream_fix is None  # open upstream: nothing to upgrade to

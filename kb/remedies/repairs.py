@@ -10,7 +10,7 @@ import re
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from clawkb.kb.remedies.openclaw_state import AuthStore, Config, Plan, Ref, StateError, agent_dirs, deep  # bundle: inline
 from clawkb.kb.remedies.openclaw_state import detect_version, fmt_duration, fmt_ms, json_diff  # bundle: inline
@@ -510,36 +510,30 @@ def _merge(items: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
 
 # --------------------------------------------------------------------------- command line (clawkb fix and the scripts)
 
-FIXES = {
-    # signature id -> (repairs run, in order; version note)
-    "stale-billing-disabled-until": (["clear-billing-lockout"], None),
-    "billing-cooldown-skip-generic-error": (["clear-billing-lockout"], ("2026.4.15", "the chat shows the billing message instead of the generic error")),
-    "billing-misclassified-as-format": (["clear-format-cooldown"], ("2026.4.7", "Anthropic's extra-usage texts are classified as billing")),
-    "isolated-cron-extra-usage": (["move-isolated-cron-to-main", "clear-billing-lockout"], None),
-    "provider-wide-402-proxy": (["split-proxy-provider", "clear-billing-lockout"], None),
-    "stale-oauth-profile-poisons-provider": (["remove-stale-profile"], None),
-    "auth-profile-cooldown-non-billing": (["clear-cooldowns"], None),
-}
-REPAIRS = ["clear-billing-lockout", "clear-format-cooldown", "clear-cooldowns", "move-isolated-cron-to-main",
-           "remove-stale-profile", "split-proxy-provider"]
 NON_BILLING_REASONS = ("timeout", "unknown", "format", "overloaded", "model_not_found", "empty_response",
                        "no_error_details", "unclassified", "server_error")
 
 
+# every local repair by name, as the signatures' `fix[].remediation` names it: what each plans.
+# Which failure runs which repairs, in which order, is the signature's page (kb Signature.repairs).
+PLANNERS: Dict[str, Callable[[Path, argparse.Namespace], Plan]] = {
+    "clear-billing-lockout": lambda root, a: plan_clear_lockout(root, a.agent, a.profile),
+    "clear-format-cooldown": lambda root, a: plan_clear_lockout(root, a.agent, a.profile, reasons=("format",),
+                                                                fix="clear-format-cooldown"),
+    "clear-cooldowns": lambda root, a: plan_clear_lockout(root, a.agent, a.profile, reasons=NON_BILLING_REASONS,
+                                                          fix="clear-cooldowns"),
+    "move-isolated-cron-to-main": lambda root, a: plan_move_cron(root, a.job),
+    "remove-stale-profile": lambda root, a: plan_remove_profile(root, a.profile, a.agent),
+    "split-proxy-provider": lambda root, a: plan_split_proxy(root),
+}
+REPAIRS = list(PLANNERS)
+
+
 def build_plan(repair: str, root: Path, args: argparse.Namespace) -> Plan:
-    if repair == "clear-billing-lockout":
-        return plan_clear_lockout(root, args.agent, args.profile)
-    if repair == "clear-format-cooldown":
-        return plan_clear_lockout(root, args.agent, args.profile, reasons=("format",), fix="clear-format-cooldown")
-    if repair == "clear-cooldowns":
-        return plan_clear_lockout(root, args.agent, args.profile, reasons=NON_BILLING_REASONS, fix="clear-cooldowns")
-    if repair == "move-isolated-cron-to-main":
-        return plan_move_cron(root, args.job)
-    if repair == "remove-stale-profile":
-        return plan_remove_profile(root, args.profile, args.agent)
-    if repair == "split-proxy-provider":
-        return plan_split_proxy(root)
-    raise StateError(f"unknown repair {repair!r}")
+    planner = PLANNERS.get(repair)
+    if planner is None:
+        raise StateError(f"unknown repair {repair!r}")
+    return planner(root, args)
 
 
 def run(repairs: List[str], args: argparse.Namespace, out=sys.stdout, note: Optional[tuple] = None) -> int:
@@ -556,9 +550,10 @@ def run(repairs: List[str], args: argparse.Namespace, out=sys.stdout, note: Opti
         if note:
             fixed_in, what = note
             if version and version_at_least(version, fixed_in):
-                print(f"OpenClaw {version} already has the upstream fix ({fixed_in}: {what}); clearing what is left.", file=out)
+                print(f"OpenClaw {version} already has the upstream fix ({fixed_in}: {what[:1].lower() + what[1:]}); "
+                      "clearing what is left.", file=out)
             else:
-                print(f"Upstream fix: OpenClaw {fixed_in} ({what}); upgrade"
+                print(f"Upstream fix: OpenClaw {fixed_in} ({what[:1].lower() + what[1:]}); upgrade"
                       + (f" from {version}" if version else "") + ". Clearing the lockout it left:", file=out)
         any_change = False
         applied: List[str] = []  # "<repair> (backup <dir>)" of the steps already written
