@@ -150,96 +150,43 @@ def cmd_test(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     """Read-only: the conditions behind known failures, found in the local OpenClaw state, or with
     --from in what OpenClaw reports about it."""
-    from .remedies.openclaw_state import StateError, detect_version, state_dir
-    from .remedies.repairs import findings
+    from .doctor import DoctorError, check_report, check_state
 
     kb = _kb(args)
-    if args.from_file is not None:
-        return _doctor_from(args, kb)
-    problems: list = []
-    notes: list = []
     try:
-        root = state_dir(args.state_dir)
-        found = findings(root, problems, notes)
-        version = detect_version(root)
-    except StateError as exc:
-        print(f"clawkb: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    for problem in problems:  # one unreadable part does not hide the others
-        print(f"clawkb: not checked: {problem}", file=sys.stderr)
-    for note in notes:
-        print(f"clawkb: note: {note}", file=sys.stderr)
-    healthy = (f"{root}: no known failure condition in the parts that could be read" if problems
-               else f"{root}: healthy: no known failure condition in the local state")
-    code = _doctor_report(args, kb, found, str(root), version,
-                          lambda f: f.get("openclaw_commands", []) + _fix_commands(f["id"], root, f.get("fix_args") or [[]]),
-                          healthy, {"unreadable": problems, "notes": notes})
-    return EXIT_ERROR if code == EXIT_NONE and problems else code
-
-
-def _doctor_from(args: argparse.Namespace, kb: Any) -> int:
-    """`doctor --from FILE`: the same findings from what OpenClaw reports where its state lives; the
-    repairs are the OpenClaw commands to run there."""
-    from .remedies.openclaw_state import now_ms
-    from .remedies.reported import ReportError, parse
-
-    name = args.from_file
-    try:
-        if name == "-":
-            data = sys.stdin.buffer.read()
+        if args.from_file is None:
+            checkup = check_state(kb, args.state_dir)
         else:
-            with open(name, "rb") as fh:
-                data = fh.read()
-    except OSError as exc:
-        print(f"clawkb: cannot read {name}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_ERROR
-    label = "stdin" if name == "-" else name
-    try:
-        report = parse(data.decode("utf-8-sig"), now_ms(), name)
-    except UnicodeDecodeError:
-        print(f"clawkb: {label} is not UTF-8 text: expected JSON from openclaw", file=sys.stderr)
-        return EXIT_ERROR
-    except ReportError as exc:
+            checkup = check_report(kb, _read_all(args.from_file), args.from_file)
+    except DoctorError as exc:
         print(f"clawkb: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    for note in report.notes:
+    for problem in checkup.unreadable:
+        print(f"clawkb: not checked: {problem}", file=sys.stderr)
+    for note in checkup.notes:
         print(f"clawkb: note: {note}", file=sys.stderr)
-    return _doctor_report(args, kb, report.findings, name, None, lambda f: f["commands"],
-                          f"{label}: healthy: no known failure condition in this `{report.kind}` output",
-                          {"from": report.kind})
-
-
-
-def _doctor_report(args: argparse.Namespace, kb: Any, found: list, name: str, version: Optional[str],
-                   commands: Any, healthy: str, extra: Optional[dict] = None) -> int:
-    from .report import finding_record
-
-    diags = [finding_record(f, kb, version, commands(f)) for f in found]
-    result = {"input": name, "openclaw_version": version, "diagnoses": diags, **(extra or {})}
+    result = checkup.result
     if args.format == "json":
         output.write(sys.stdout, output.json_line(result))
     elif args.format == "markdown":
         output.write(sys.stdout, output.markdown_report(result))
     else:
-        style = output.Style(sys.stdout)
-        if not diags:
-            output.write(sys.stdout, healthy + (f" (OpenClaw {version})" if version else ""))
-        else:
-            text = output.text_report(result, style)
-            for d in diags:
-                for command in d["fix_commands"]:
-                    text += f"\n   repair ({d['id']}): {command}"
-            output.write(sys.stdout, text)
-    return EXIT_FOUND if diags else EXIT_NONE
+        output.write(sys.stdout, output.doctor_report(result, output.Style(sys.stdout), checkup.healthy))
+    if result["diagnoses"]:
+        return EXIT_FOUND
+    return EXIT_ERROR if checkup.unreadable else EXIT_NONE
 
 
-def _fix_commands(sig_id: str, root: Any, extra: list) -> list:
-    """The `clawkb fix` command lines that repair what doctor found, one per finding that needs its own
-    arguments (e.g. the profile to remove), quoted for a POSIX shell."""
-    import shlex
+def _read_all(name: str) -> bytes:
+    from .doctor import DoctorError
 
-    base = ["clawkb", "fix", sig_id, "--state-dir", str(root)]
-    return [" ".join(shlex.quote(w) for w in base + list(args)) for args in extra]
+    try:
+        if name == "-":
+            return sys.stdin.buffer.read()
+        with open(name, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise DoctorError(f"cannot read {name}: {exc.strerror or exc}") from None
 
 
 def cmd_fix(args: argparse.Namespace) -> int:

@@ -103,6 +103,17 @@ def text_report(result: dict[str, Any], style: Style) -> str:
     return "\n".join(out)
 
 
+def doctor_report(result: dict[str, Any], style: Style, healthy: str) -> str:
+    """`clawkb doctor` as text: the diagnoses as `match` prints them, each with its repair commands."""
+    if not result["diagnoses"]:
+        return healthy
+    text = text_report(result, style)
+    for d in result["diagnoses"]:
+        for command in d["fix_commands"]:
+            text += f"\n   repair ({d['id']}): {command}"
+    return text
+
+
 def markdown_report(result: dict[str, Any]) -> str:
     """`--format markdown`: the issue comment's renderer, for what was read here."""
     from .markdown import render
