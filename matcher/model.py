@@ -65,6 +65,12 @@ class Rule(NamedTuple):
     affected: tuple[VersionRange, ...] = ()
     explains: tuple[str, ...] = ()
 
+    @property
+    def span(self) -> int:
+        """Lines either side of an anchor the rule reads: its window, at least one (the scorer and
+        the stream both measure by it)."""
+        return max(self.window, 1)
+
 
 class Line(NamedTuple):
     """One logical line of the normalised input.

@@ -27,7 +27,6 @@ from .index import CompiledIndicator, Index
 from .regex_safety import BOUNDARY, plain
 from .vocabulary import set_selectivity
 
-VERSION_PATTERN = SCAN_PREFIX  # how an OpenClaw calendar version starts (2026.3.2)
 VERSION_CONTEXT = 3  # an issue template puts "### OpenClaw version" up to three lines above the value
 
 
@@ -188,7 +187,7 @@ class HyperscanScanner(Scanner):
         needles, conjunctions = literal_plan(self.conditions)
         exprs = ([_escape(n).encode("utf-8") for n in needles]
                  + [line_pattern((conj,), "[^\\n]*").encode("utf-8") for conj in conjunctions]
-                 + [VERSION_PATTERN])
+                 + [SCAN_PREFIX])
         flags = [hyperscan.HS_FLAG_CASELESS] * (len(exprs) - 1) + [0]
         self._version_pid = len(exprs) - 1
         self._vid = len(self.conditions)  # a version row's id among the condition ids (`_split_rows`)
@@ -274,7 +273,7 @@ class ReScanner(Scanner):
         # word starts with and tries one branch at the others (0.2 s)
         self._first = re.compile(trie_pattern(w.encode("utf-8").lower() for w in _needles(self.conditions)))
         self._check = ConditionCheck(self.conditions)
-        self._version = re.compile(VERSION_PATTERN)
+        self._version = re.compile(SCAN_PREFIX)
 
     def _hits(self, rx: re.Pattern[bytes], block: bytes, check=None, cid: int = 0,
               low: Optional[bytes] = None) -> list[tuple[int, int]]:
@@ -318,7 +317,7 @@ class GrepScanner(Scanner):
         super().__init__(conditions)
         self._grep = grep
         needles, conjunctions = literal_plan(self.conditions)
-        years = [f"20{y:02d}." for y in range(100)]  # the start of VERSION_PATTERN, checked per line
+        years = [f"20{y:02d}." for y in range(100)]  # the start of calver.SCAN_PREFIX, checked per line
         always = (*needles, *years)
         if conjunctions:
             # a line holding a needle passes both; one holding a word of a weak conjunction's first
@@ -329,7 +328,7 @@ class GrepScanner(Scanner):
         else:
             self._search = ["\n".join(minimal(always))]
         self._check = ConditionCheck(self.conditions)
-        self._version = re.compile(VERSION_PATTERN)
+        self._version = re.compile(SCAN_PREFIX)
         self.threads = threads or min(os.cpu_count() or 1, 4)
 
     def _run(self, piece: memoryview) -> list[tuple[int, int, bytes]]:

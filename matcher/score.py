@@ -175,7 +175,7 @@ def _best_window(rule: CompiledRule, hits: dict[str, list[_Hit]], line_no) -> tu
     anchor_pos = sorted({line_no(h.pos) for a in anchors for h in present.get(a, ())})
     if not anchor_pos:
         return 0.0, {}
-    window = max(rule.rule.window, 1)
+    window = rule.rule.span
     positions = {k: [line_no(h.pos) for h in v] for k, v in present.items()}
     all_pos = sorted({p for v in positions.values() for p in v})
     starts: set[int] = set()

@@ -137,7 +137,7 @@ class Stream:
         # whose anchor each indicator is (an `after` target that is only support counts for none)
         self._owner = {id(ind): (rule.rule.id, ind.spec.id, ind.spec.role == "anchor")
                        for rule in self.index.rules for ind in rule.indicators}
-        self._window = {rule.rule.id: max(rule.rule.window, 1) for rule in self.index.rules}
+        self._window = {rule.rule.id: rule.rule.span for rule in self.index.rules}
         self._checks: dict[str, ConditionCheck] = {}
 
     def _evidence(self, rule_id: str) -> "ConditionCheck":
