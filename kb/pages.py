@@ -60,8 +60,9 @@ def page_tags(sig: Signature) -> list[str]:
 
 
 def signature_markdown(sig: Signature, kb: KnowledgeBase, *, for_terminal: bool = False,
-                       scripts: Optional[dict[str, Any]] = None, link_prefix: str = "../") -> str:
-    env = environment()
+                       scripts: Optional[dict[str, Any]] = None, link_prefix: str = "../",
+                       templates: Optional[Path] = None) -> str:
+    env = environment(templates)
     fix = []
     for step in sig.fix:
         s = dict(step)

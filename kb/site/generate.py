@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterator
+from pathlib import Path
+from typing import Iterator, Optional
 
 from ..pages import affected_text, environment, signature_markdown
 from ..remedies.bundle import build_script, script_filename
@@ -17,8 +18,9 @@ def scripts() -> dict[str, dict]:
             for r in REPAIRS}
 
 
-def pages(kb: KnowledgeBase) -> Iterator[tuple[str, str]]:
-    env = environment()
+def pages(kb: KnowledgeBase, templates: Optional[Path] = None) -> Iterator[tuple[str, str]]:
+    """Every page of the site, rendered from `templates` (default: the installed site_templates)."""
+    env = environment(templates)
     sigs = sorted(kb.signatures, key=lambda s: (SEVERITY_ORDER[s.severity], s.category, s.id))
     rows = [{"id": s.id, "title": s.title, "category": s.category, "severity": s.severity,
              "affected": affected_text(s), "status": s.versions["status"], "summary": s.summary} for s in sigs]
@@ -26,7 +28,7 @@ def pages(kb: KnowledgeBase) -> Iterator[tuple[str, str]]:
     yield "failures/index.md", env.get_template("failures_index.md.j2").render(rows=rows)
     scr = scripts()
     for s in kb.signatures:
-        yield f"failures/{s.id}.md", signature_markdown(s, kb, scripts=scr, link_prefix="")
+        yield f"failures/{s.id}.md", signature_markdown(s, kb, scripts=scr, link_prefix="", templates=templates)
     for facet, key, title in (("providers", "providers", "Provider"), ("components", "components", "Component"),
                               ("categories", "category", "Category")):
         groups: dict[str, list] = defaultdict(list)

@@ -20,9 +20,9 @@ def _root(config) -> Path:
 
 def on_files(files: Files, config) -> Files:
     root = _root(config)
-    os.environ.setdefault("CLAWKB_TEMPLATES", str(root / "site_templates"))
+    # the checkout's own templates, handed down (not through os.environ for pages.py to read back)
     kb = load_kb(os.environ.get("CLAWKB_SIGNATURES") or root / "signatures")
-    for path, content in pages(kb):
+    for path, content in pages(kb, templates=root / "site_templates"):
         existing = files.get_file_from_path(path)
         if existing is not None:
             files.remove(existing)
