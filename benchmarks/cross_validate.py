@@ -33,6 +33,7 @@ bin i holding confidences in [i/10, (i+1)/10) (the last bin includes 1.0). The r
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import random
 import sys
@@ -46,7 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run from a checkout as `python benchmarks/cross_validate.py`
     sys.path.insert(0, str(ROOT))
 
-from clawkb.kb.corpus import DEFAULT_CORPUS, read_cases  # noqa: E402
+from clawkb.kb.corpus import corpus_files, read_cases, shared_dir  # noqa: E402
+from clawkb.kb.settings import Settings  # noqa: E402
 
 BINS = 10
 
@@ -361,8 +363,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     from clawkb.kb.compiled import load
 
-    kb = load()
-    files = a.corpus or list(DEFAULT_CORPUS)
+    settings = Settings.from_env(os.environ)
+    kb = load(None, settings)
+    files = a.corpus or list(corpus_files(shared_dir(settings)))
     cases = load_cases(files, kb.ids)
     folds = grouped_folds(cases, a.folds, a.seed)
     watch = {label for c in cases if not c.is_none for label in c.labels}

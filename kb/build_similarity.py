@@ -20,13 +20,14 @@ from typing import Iterable, Optional, Sequence
 
 from .similarity import CALIBRATION_FILE, INDEX_FILE, Report, fit, to_json
 
-from .corpus import DEFAULT_CORPUS, read_cases, reserved_threads
+from .corpus import corpus_files, read_cases, reserved_file, reserved_threads, shared_dir
+from .settings import Settings
 
 
-def load_reports(paths: Iterable[Path], family_ids: Iterable[str]) -> list[Report]:
+def load_reports(paths: Iterable[Path], family_ids: Iterable[str], reserved: Iterable[str]) -> list[Report]:
     """The corpus cases as reports: a `none` case whose family is a signature id is a case of it;
-    reserved threads are left out."""
-    reserved = reserved_threads()
+    the `reserved` threads are left out."""
+    reserved = set(reserved)
     out = [Report(c.text, c.labels, c.thread) for c in read_cases(paths, family_ids) if c.thread not in reserved]
     return out
 
@@ -50,7 +51,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from .signatures import load_kb
 
     kb = load_kb()
-    reports = load_reports(a.corpus or DEFAULT_CORPUS, kb.ids)
+    shared = shared_dir(Settings.from_env(os.environ))
+    reports = load_reports(a.corpus or corpus_files(shared), kb.ids, reserved_threads(reserved_file(shared)))
     files = dict(zip((INDEX_FILE, CALIBRATION_FILE), render(kb, reports)))
     stale = [p for p, text in files.items() if not os.path.exists(p) or Path(p).read_text(encoding="utf-8") != text]
     if a.check:

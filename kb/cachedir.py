@@ -1,7 +1,7 @@
 """Where clawkb keeps what it can rebuild at any time, and how it reads and writes there.
 
-`$CLAWKB_CACHE_DIR` (`off` for nowhere), else `$XDG_CACHE_HOME/clawkb`, else `~/.cache/clawkb`. A
-file there is read only when it is a regular file of this user that no one else may write, opened
+The directory is `Settings.cache_dir` (`kb.settings`: `$CLAWKB_CACHE_DIR`, `off` for nowhere, else
+`$XDG_CACHE_HOME/clawkb`, else `~/.cache/clawkb`); nothing here reads the environment. A file there is read only when it is a regular file of this user that no one else may write, opened
 without following a symbolic link; it is written by temporary file and rename, in a directory only
 this user may enter. Imports nothing of clawkb, so that the launcher can use it before anything else.
 """
@@ -9,14 +9,6 @@ from __future__ import annotations
 
 import os
 from typing import BinaryIO, Optional
-
-
-def cache_dir() -> Optional[str]:
-    env = os.environ.get("CLAWKB_CACHE_DIR")
-    if env:
-        return None if env.lower() in ("off", "0", "none") else env
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "clawkb")
 
 
 def open_own(path: str) -> Optional[BinaryIO]:

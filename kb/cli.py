@@ -10,8 +10,9 @@ from clawkb.matcher import InputError
 from clawkb.matcher.model import MIN_CONFIDENCE
 
 from . import output
-from .inputs import Input, NotText, iter_inputs
-from .knowledge import SITE_URL, KnowledgeBase, SourceError, default_dir
+from .inputs import Input, NotText, iter_inputs, read_whole
+from .knowledge import KnowledgeBase, SourceError, default_dir
+from .settings import SettingError, Settings
 
 # Only what `clawkb match` needs is imported here: YAML, JSON Schema and Jinja2 are imported by the
 # commands that use them (validate, test, show, site), so a pasted log is diagnosed about as fast
@@ -30,45 +31,36 @@ def _kb(args: argparse.Namespace) -> KnowledgeBase:
     """The knowledge base, compiled: from the cache when the signatures have not changed."""
     from .compiled import load
 
-    return load(args.signatures)
+    return load(args.signatures, args.settings)
 
 
-def _reader(kb: KnowledgeBase):
-    from .diagnosis import ReadError, Reader
-
-    try:  # CLAWKB_SCANNER: auto, hyperscan, grep or re
-        return Reader(kb, os.environ.get("CLAWKB_SCANNER", "auto"))
-    except ReadError as exc:
-        raise UsageError(f"CLAWKB_SCANNER: {exc}") from None
-
-
-def _read(reader, inp: Input, quiet: bool):
+def _read(reader, inp: Input, args: argparse.Namespace):
     """The document of one input, with a progress line on stderr for large files on a terminal."""
     from .diagnosis import ReadError
     from .progress import Progress
 
-    progress = Progress(os.path.basename(inp.name), inp.size, quiet=quiet)
+    progress = Progress(os.path.basename(inp.name), inp.size, quiet=args.quiet, min_bytes=args.settings.progress_min_bytes)
     try:
         return reader.read(inp.chunks, progress.update)
-    except ReadError as exc:
+    except ReadError as exc:  # the scanner asked for cannot run here
         raise UsageError(f"CLAWKB_SCANNER: {exc}") from None
     finally:
         progress.finish()
 
 
 def cmd_match(args: argparse.Namespace) -> int:
-    from .diagnosis import diagnose_document
+    from .diagnosis import Reader, diagnose_document
 
     kb = _kb(args)
-    reader = _reader(kb)
-    style = output.Style(sys.stdout)
+    reader = Reader(kb, args.settings.scanner, args.settings.cache_dir)
+    style = output.Style(sys.stdout, args.settings.colour)
     found = False
     errors = 0
     for name, inp, error in iter_inputs(args.files):
         doc = None
         if error is None and inp is not None:
             try:
-                doc = _read(reader, inp, args.quiet)
+                doc = _read(reader, inp, args)
             except NotText as exc:
                 if inp.walked:  # found in a directory: not a log, so not one of the inputs
                     print(f"clawkb: note: {name}: skipped: {exc}", file=sys.stderr)
@@ -88,7 +80,7 @@ def cmd_match(args: argparse.Namespace) -> int:
         if args.format == "json":
             output.write(sys.stdout, output.json_line(result))
         elif args.format == "markdown":
-            output.write(sys.stdout, output.markdown_report(result) + "\n")
+            output.write(sys.stdout, output.markdown_report(result, args.settings.templates) + "\n")
         else:
             output.write(sys.stdout, output.text_report(result, style) + "\n")
     if errors:
@@ -112,14 +104,17 @@ def cmd_show(args: argparse.Namespace) -> int:
         raise UsageError(f"no signature {args.id!r} (see `clawkb list`)") from None
     from .pages import signature_markdown  # the same text as the site page
 
-    output.write(sys.stdout, signature_markdown(sig, kb, for_terminal=True))
+    from pathlib import Path
+
+    templates = args.settings.templates and Path(args.settings.templates)
+    output.write(sys.stdout, signature_markdown(sig, kb, for_terminal=True, templates=templates))
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .signatures import validate
 
-    root = args.signatures or default_dir()
+    root = args.signatures or args.settings.signatures or default_dir()
     kb, problems = validate(root)
     for p in problems:
         print(p, file=sys.stderr)
@@ -157,8 +152,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         if args.from_file is None:
             checkup = check_state(kb, args.state_dir)
         else:
-            checkup = check_report(kb, _read_all(args.from_file), args.from_file)
-    except DoctorError as exc:
+            checkup = check_report(kb, read_whole(args.from_file), args.from_file)
+    except (DoctorError, InputError) as exc:
         print(f"clawkb: {exc}", file=sys.stderr)
         return EXIT_ERROR
     for problem in checkup.unreadable:
@@ -169,24 +164,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     if args.format == "json":
         output.write(sys.stdout, output.json_line(result))
     elif args.format == "markdown":
-        output.write(sys.stdout, output.markdown_report(result))
+        output.write(sys.stdout, output.markdown_report(result, args.settings.templates))
     else:
-        output.write(sys.stdout, output.doctor_report(result, output.Style(sys.stdout), checkup.healthy))
+        output.write(sys.stdout, output.doctor_report(result, output.Style(sys.stdout, args.settings.colour), checkup.healthy))
     if result["diagnoses"]:
         return EXIT_FOUND
     return EXIT_ERROR if checkup.unreadable else EXIT_NONE
-
-
-def _read_all(name: str) -> bytes:
-    from .doctor import DoctorError
-
-    try:
-        if name == "-":
-            return sys.stdin.buffer.read()
-        with open(name, "rb") as fh:
-            return fh.read()
-    except OSError as exc:
-        raise DoctorError(f"cannot read {name}: {exc.strerror or exc}") from None
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
@@ -203,47 +186,43 @@ def cmd_fix(args: argparse.Namespace) -> int:
     except KeyError:
         raise UsageError(f"no signature {args.id!r} (see `clawkb list`)") from None
     if not sig.repairs:
-        raise UsageError(f"{args.id} has no local repair; its page says what to do: {sig.url}")
+        raise UsageError(f"{args.id} has no local repair; its page says what to do: {kb.url(sig.id)}")
     return run(sig.repairs, args, note=sig.upstream_fix)
 
 
 def cmd_scripts(args: argparse.Namespace) -> int:
-    from .remedies.bundle import write_scripts
-
     from pathlib import Path
+
+    from .remedies.bundle import write_scripts
 
     for p in write_scripts(Path(args.dest)):
         output.write(sys.stdout, str(p))
     return 0
 
 
-def _env_flag(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    return default if value is None or value == "" else value.strip().lower() in ("1", "true", "yes", "on")
-
-
-def _identity(args: argparse.Namespace) -> dict:
-    """Who the token writes as, when the caller knows (else kb.gh.token_identity looks it up)."""
-    return {"bot_login": args.bot_login or os.environ.get("CLAWKB_BOT_LOGIN") or None,
-            "github_token": _env_flag("CLAWKB_TOKEN_IS_GITHUB_TOKEN")}
+def _gh(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """The token and the options every `gh` command shares: a flag wins over its variable."""
+    st = args.settings
+    if not st.github_token:
+        raise UsageError("GITHUB_TOKEN is not set")
+    return st.github_token, {
+        "labels": args.labels or st.gh_labels, "site_url": (args.site_url or st.site_url).rstrip("/") + "/",
+        "base_url": args.api_url or st.github_api_url, "pace": not st.gh_no_pacing,
+        "bot_login": args.bot_login or st.bot_login, "github_token": st.token_is_github_token}
 
 
 def cmd_gh_comment(args: argparse.Namespace) -> int:
     """The Action's step: diagnose the issue of the event and keep one comment up to date."""
-    from .gh import GitHubError, run_event
+    from .gh import GitHubError, action_outputs, run_event
 
-    token = os.environ.get("GITHUB_TOKEN") or ""
-    if not token:
-        raise UsageError("GITHUB_TOKEN is not set")
-    min_conf = _confidence(os.environ.get("CLAWKB_MIN_CONFIDENCE") or str(args.min_confidence))
-    kb = _kb(args)
+    token, options = _gh(args)
+    st = args.settings
+    min_conf = st.gh_min_confidence if st.gh_min_confidence is not None else args.min_confidence
     try:
-        plan, comment_id = run_event(
-            args.event, args.repo, token, kb, min_confidence=min_conf,
-            labels=args.labels or _env_flag("CLAWKB_LABELS"),
-            comment_on_no_match=args.comment_on_no_match or _env_flag("CLAWKB_COMMENT_ON_NO_MATCH"),
-            site_url=(os.environ.get("CLAWKB_SITE_URL") or args.site_url or "").rstrip("/") + "/",
-            base_url=args.api_url, pace=not os.environ.get("CLAWKB_NO_PACING"), **_identity(args))
+        plan, comment_id = run_event(args.event, args.repo, token, _kb(args), min_confidence=min_conf,
+                                     comment_on_no_match=args.comment_on_no_match or st.gh_comment_on_no_match, **options)
+        if st.github_output:
+            action_outputs(st.github_output, plan, comment_id)
     except (GitHubError, OSError, ValueError) as exc:
         print(f"clawkb: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -251,13 +230,6 @@ def cmd_gh_comment(args: argparse.Namespace) -> int:
         print(f"clawkb: withheld {plan.withheld} secret-shaped span(s) from the comment", file=sys.stderr)
     what = plan.skipped or ("updated" if plan.writes else "unchanged")
     output.write(sys.stdout, f"issue #{plan.issue}: {', '.join(plan.ids) or 'no known failure'} ({what})")
-    gh_out = os.environ.get("GITHUB_OUTPUT")
-    if gh_out:
-        import json
-
-        with open(gh_out, "a", encoding="utf-8") as fh:
-            fh.write(f"ids={json.dumps(plan.ids)}\n")
-            fh.write(f"comment-id={comment_id or ''}\n")
     return 0
 
 
@@ -266,9 +238,7 @@ def cmd_gh_backfill(args: argparse.Namespace) -> int:
 
     from .gh import GitHubError, backfill
 
-    token = os.environ.get("GITHUB_TOKEN") or ""
-    if not token:
-        raise UsageError("GITHUB_TOKEN is not set")
+    token, options = _gh(args)
     since = None
     if args.since:
         try:
@@ -277,9 +247,7 @@ def cmd_gh_backfill(args: argparse.Namespace) -> int:
             raise UsageError(f"--since: not a date (YYYY-MM-DD): {args.since!r}") from None
     try:
         counts = backfill(args.repo, token, _kb(args), state=args.state, since=since, dry_run=args.dry_run,
-                          min_confidence=args.min_confidence, labels=args.labels,
-                          site_url=(args.site_url or "").rstrip("/") + "/", base_url=args.api_url,
-                          pace=not os.environ.get("CLAWKB_NO_PACING"), **_identity(args))
+                          min_confidence=args.min_confidence, **options)
     except GitHubError as exc:
         print(f"clawkb: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -375,7 +343,7 @@ def _add_github(sub) -> None:
     for sp in (gc, gb):
         sp.add_argument("--min-confidence", type=_confidence, default=MIN_CONFIDENCE)
         sp.add_argument("--labels", action="store_true", help="add/remove clawkb:<id> labels")
-        sp.add_argument("--site-url", default=SITE_URL)
+        sp.add_argument("--site-url", help="the site diagnoses link to (default $CLAWKB_SITE_URL or the public site)")
         sp.add_argument("--api-url", help="GitHub API URL (default $GITHUB_API_URL or api.github.com)")
         sp.add_argument("--bot-login", metavar="LOGIN",
                         help="the login the token writes as (default $CLAWKB_BOT_LOGIN, else looked up)")
@@ -418,13 +386,20 @@ def _confidence(text: str) -> float:
     return v
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Optional[Sequence[str]] = None, settings: Optional[Settings] = None) -> int:
+    """Run one command. `settings` default to the environment's, read here once and passed down."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        settings = settings or Settings.from_env(os.environ)
+    except SettingError as exc:
+        print(f"clawkb: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     parser = build_parser(argv[0] if argv and argv[0] in _COMMANDS else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR
+    args.settings = settings
     try:
         return args.func(args)
     except (SourceError, UsageError) as exc:
@@ -433,7 +408,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # never a traceback for users; CLAWKB_DEBUG=1 shows it
-        if os.environ.get("CLAWKB_DEBUG"):
+        if settings.debug:
             raise
         print(f"clawkb: internal error: {type(exc).__name__}: {exc} (set CLAWKB_DEBUG=1 for details)", file=sys.stderr)
         return EXIT_ERROR

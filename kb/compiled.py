@@ -7,8 +7,8 @@ milliseconds, without importing YAML, JSON Schema or Jinja2. The store is keyed 
 every signature file (compared byte for byte, no hash to collide) and by clawkb's own code: editing, adding or removing a signature, or
 upgrading clawkb, rebuilds it. A missing, unreadable, corrupt or unwritable cache only costs time.
 
-Where: `$CLAWKB_CACHE_DIR`, else `$XDG_CACHE_HOME/clawkb`, else `~/.cache/clawkb`. Set
-`CLAWKB_CACHE_DIR=off` to build in memory every time. The files are pickles written by this user
+Where: `Settings.cache_dir` (`$CLAWKB_CACHE_DIR`, else `$XDG_CACHE_HOME/clawkb`, else `~/.cache/clawkb`;
+`CLAWKB_CACHE_DIR=off`, or no cache directory in the settings, builds in memory every time). The files are pickles written by this user
 for this user, like any tool's cache; nothing from an input is ever stored. Unpickling can run code,
 so a store is read only when the file is owned by this user and writable by no one else, and its key
 (stored before the pickle, as plain bytes) is compared before anything is unpickled.
@@ -21,8 +21,9 @@ import sys
 import zlib
 from typing import Optional
 
-from .cachedir import atomic_write, cache_dir, open_own
+from .cachedir import atomic_write, open_own
 from .knowledge import KnowledgeBase, default_dir
+from .settings import Settings
 
 FORMAT = 3  # bump when what is stored changes shape (2: the calibration tables; 3: the key in plain bytes)
 MAGIC = b"clawkb-kb\0"  # a store: MAGIC, the key's length (8 bytes, big-endian), the key, the pickle
@@ -57,24 +58,28 @@ def _store_path(directory: str, root: str) -> str:
     return os.path.join(directory, f"kb-{where:08x}.pickle")
 
 
-def load(directory: Optional[os.PathLike | str] = None) -> KnowledgeBase:
-    """The knowledge base of a signature directory (default: the shipped one), with its rules compiled
-    and its texts prepared: from the store when it is current, else built (validated) and stored.
+def load(directory: Optional[os.PathLike | str] = None, settings: Settings = Settings()) -> KnowledgeBase:
+    """The knowledge base of a signature directory (default: `settings.signatures`, else the shipped
+    one), with its rules compiled and its texts prepared: from the store in `settings.cache_dir` when it
+    is current, else built (validated) and stored there. Its pages link `settings.site_url`.
     Raises `SourceError` as `load_kb` does."""
     from .similarity import CALIBRATION_FILE  # load_kb attaches the tables; the store keeps them
 
+    if directory is None:
+        directory = settings.signatures
     root = os.fspath(directory) if directory is not None else default_dir()
     try:
         files = sorted(os.path.join(root, f) for f in os.listdir(root) if f.endswith(".yaml"))
     except OSError:
         files = []
-    store = cache_dir()
+    store = settings.cache_dir
     calibration = [CALIBRATION_FILE] if os.path.exists(CALIBRATION_FILE) else []
     key = _key(files + calibration) if store is not None and files else None
     path = _store_path(store, root) if store is not None and key else None
     if path is not None and key is not None:
         kb = _read(path, key)
         if kb is not None:
+            kb.site_url = settings.site_url
             return kb
     from .signatures import load_kb
 
@@ -89,6 +94,7 @@ def load(directory: Optional[os.PathLike | str] = None) -> KnowledgeBase:
         sig.located = None  # only for pointing at lines of files being validated
     if path is not None and key is not None:
         _write(path, key, kb)
+    kb.site_url = settings.site_url
     return kb
 
 
@@ -121,8 +127,8 @@ class FileStore:
 
     KEEP = 8
 
-    def __init__(self, directory: Optional[str] = None):
-        self.directory = directory if directory is not None else cache_dir()
+    def __init__(self, directory: Optional[str]):
+        self.directory = directory  # None: nowhere (every build is kept in memory only)
 
     def get(self, key: str) -> Optional[bytes]:
         if self.directory is None:

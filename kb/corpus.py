@@ -8,14 +8,26 @@ fragment; threads reserved for evaluation are never read into what clawkb ships.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple, Optional
 
+from .settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("CLAWKB_SHARED", ROOT.parent / "shared"))
-DEFAULT_CORPUS = tuple(SHARED / "corpus" / f for f in ("dev.jsonl", "train-billing-auth.jsonl", "train-other.jsonl"))
-RESERVED = SHARED / "eval" / "reserved-threads.txt"
+CORPUS_FILES = ("dev.jsonl", "train-billing-auth.jsonl", "train-other.jsonl")
+
+
+def shared_dir(settings: Optional[Settings] = None) -> Path:
+    """The shared folder beside the checkout (`Settings.shared`, $CLAWKB_SHARED, names another)."""
+    return Path(settings.shared) if settings is not None and settings.shared else ROOT.parent / "shared"
+
+
+def corpus_files(shared: Path) -> tuple[Path, ...]:
+    return tuple(shared / "corpus" / f for f in CORPUS_FILES)
+
+
+def reserved_file(shared: Path) -> Path:
+    return shared / "eval" / "reserved-threads.txt"
 
 
 class CorpusCase(NamedTuple):
@@ -31,7 +43,7 @@ def thread_of(source: str) -> str:
     return source.split("#", 1)[0].rstrip("/")
 
 
-def reserved_threads(path: Path = RESERVED) -> set[str]:
+def reserved_threads(path: Path) -> set[str]:
     try:
         return {thread_of(line.strip()) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
     except OSError:

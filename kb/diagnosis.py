@@ -20,12 +20,13 @@ from clawkb.matcher.normalise import InputError, decode_bytes
 
 from .inputs import Input, text_chunks
 from .knowledge import KnowledgeBase
+from .settings import SCANNERS, Settings
 
 # GitHub caps an issue body at 65,536 characters, at most 256 KiB of UTF-8; a 2 MiB busy log
 # normalised whole took 4.6 s, streamed 0.3 s
 SMALL = 256 * 1024
 CLOSEST_MIN = 0.15  # below the report threshold: named as "closest" when nothing is diagnosed
-ENGINES = ("auto", "hyperscan", "grep", "re")
+ENGINES = SCANNERS
 
 Source = Union[str, bytes, "os.PathLike[str]", Input]  # text, raw bytes, a path, an opened input
 
@@ -34,20 +35,27 @@ class ReadError(InputError):
     """The scanner asked for cannot run here (an unknown engine, or hyperscan not installed)."""
 
 
-def default_kb() -> KnowledgeBase:
-    """The shipped signatures, compiled (from the cache when they have not changed)."""
+def default_settings() -> Settings:
+    """What a library caller who passes no settings gets: the environment's (`Settings.from_env`)."""
+    return Settings.from_env(os.environ)
+
+
+def default_kb(settings: Optional[Settings] = None) -> KnowledgeBase:
+    """The signatures of `settings` (default: the environment's), compiled (from the cache when they
+    have not changed)."""
     from .compiled import load
 
-    return load(None)
+    return load(None, settings or default_settings())
 
 
 class Reader:
     """Reads inputs into documents for one knowledge base's index."""
 
-    def __init__(self, kb: KnowledgeBase, engine: str = "auto"):
+    def __init__(self, kb: KnowledgeBase, engine: str = "auto", cache_dir: Optional[str] = None):
         if engine not in ENGINES:
             raise ReadError(f"the scanner must be one of {', '.join(ENGINES)}, not {engine!r}")
         self.kb, self.index, self.engine, self._scanner = kb, kb.index(), engine, None
+        self.cache_dir = cache_dir  # where a compiled Hyperscan database is kept (None: nowhere)
 
     def scanner(self):
         if self._scanner is None:
@@ -56,7 +64,7 @@ class Reader:
             from .compiled import FileStore
 
             try:
-                self._scanner = build(self.index, engine=self.engine, store=FileStore())
+                self._scanner = build(self.index, engine=self.engine, store=FileStore(self.cache_dir))
             except ImportError:
                 raise ReadError("the hyperscan scanner needs the hyperscan package (pip install 'clawkb[fast]')") from None
         return self._scanner
@@ -105,12 +113,16 @@ def open_source(source: Source) -> Input:
     return inp
 
 
-def read_document(source: Source, kb: Optional[KnowledgeBase] = None, *, engine: str = "auto") -> Document:
-    """The normalised document of a path, bytes or text: whole when small, streamed when large.
-    Raises `InputError` with a one-line message for what is not a readable text log."""
+def read_document(source: Source, kb: Optional[KnowledgeBase] = None, *, engine: Optional[str] = None,
+                  settings: Optional[Settings] = None) -> Document:
+    """The normalised document of a path, bytes or text: whole when small, streamed when large (with
+    `engine`, else `settings.scanner`). Raises `InputError` with a one-line message for what is not a
+    readable text log."""
     if isinstance(source, str) and len(source) * 4 <= SMALL:  # text held in memory: nothing to decode
         return normalise(source)
-    return Reader(kb or default_kb(), engine).read(open_source(source).chunks)
+    settings = settings or default_settings()
+    reader = Reader(kb or default_kb(settings), engine or settings.scanner, settings.cache_dir)
+    return reader.read(open_source(source).chunks)
 
 
 def diagnose_document(doc: Document, kb: Optional[KnowledgeBase] = None, *, name: str = "<text>",
@@ -139,14 +151,14 @@ def diagnose_document(doc: Document, kb: Optional[KnowledgeBase] = None, *, name
 def _closest(kb: KnowledgeBase, scored: list, resembling: list) -> list[dict[str, Any]]:
     rules_table = kb.calibration.get("rules", ())  # the same calibrated scale as what is reported
     closest = [{"id": d.id, "title": kb.get(d.id).title, "confidence": round(calibrate(rules_table, d.confidence), 4),
-                "url": kb.get(d.id).url, "layer": "rules"} for d in scored if d.confidence >= CLOSEST_MIN][:3]
+                "url": kb.url(d.id), "layer": "rules"} for d in scored if d.confidence >= CLOSEST_MIN][:3]
     for r in resembling:  # a resemblance too weak to report: named, with the reports it resembles
         same = next((c for c in closest if c["id"] == r.id), None)
         if same is not None:
             same["resembles"] = list(r.resemblance.resembles)
             continue
         closest.append({"id": r.id, "title": kb.get(r.id).title, "confidence": r.confidence,
-                        "url": kb.get(r.id).url, "layer": "similarity", "resembles": list(r.resemblance.resembles)})
+                        "url": kb.url(r.id), "layer": "similarity", "resembles": list(r.resemblance.resembles)})
     return closest
 
 

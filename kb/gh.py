@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 import re
 import sys
 import time
@@ -21,7 +20,8 @@ from clawkb.matcher.model import MIN_CONFIDENCE
 from clawkb.matcher.redact import REDACTED
 
 from . import guard
-from .signatures import SITE_URL, KnowledgeBase
+from .settings import DEFAULT_SITE_URL as SITE_URL
+from .signatures import KnowledgeBase
 
 MARKER = "<!-- clawkb:diagnosis"
 MARKER_RE = re.compile(r"<!-- clawkb:diagnosis (\{.*?\}) -->")
@@ -248,10 +248,20 @@ def _retry(pace: bool):
     return CappedRetry(**kwargs)
 
 
+GITHUB_API = "https://api.github.com"  # Settings.github_api_url ($GITHUB_API_URL) names another
+
+
+def action_outputs(path: str, plan: "Plan", comment_id: Optional[int]) -> None:
+    """Append the Action's outputs (`ids`, `comment-id`) to its $GITHUB_OUTPUT file."""
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(f"ids={json.dumps(plan.ids)}\n")
+        fh.write(f"comment-id={comment_id or ''}\n")
+
+
 def client(token: str, base_url: Optional[str] = None, *, pace: bool = True):
     from github import Auth, Github
 
-    return Github(auth=Auth.Token(token), base_url=base_url or os.environ.get("GITHUB_API_URL") or "https://api.github.com",
+    return Github(auth=Auth.Token(token), base_url=base_url or GITHUB_API,
                   retry=_retry(pace), seconds_between_requests=0.25 if pace else None,
                   seconds_between_writes=1.0 if pace else None, per_page=100, lazy=True)
 

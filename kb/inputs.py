@@ -89,6 +89,18 @@ def iter_inputs(paths: Sequence[str], note: Note = _stderr_note
 
 # --------------------------------------------------------------------------- sources
 
+def read_whole(name: str) -> bytes:
+    """All of a small file's bytes, or stdin's for "-" (what `clawkb doctor --from` reads). Raises
+    `InputError` with a one-line message when it cannot be read."""
+    try:
+        if name == "-":
+            return sys.stdin.buffer.read()
+        with open(name, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise InputError(f"cannot read {name}: {_reason(exc)}") from None
+
+
 def _stdin() -> tuple[str, Optional[Input], Optional[str]]:
     stdin = sys.stdin
     try:

@@ -11,9 +11,9 @@ from clawkb.matcher import Capture, Indicator, Rule, VersionRange, compile_rules
 from clawkb.matcher.model import MIN_SIMILARITY, WINDOW
 from clawkb.matcher.index import Index, StoredRules
 
+from .settings import DEFAULT_SITE_URL
 from .texts import Text, prepare
 
-SITE_URL = os.environ.get("CLAWKB_SITE_URL", "https://clawkb.github.io/clawkb/").rstrip("/") + "/"
 
 
 class SourceError(ValueError):
@@ -27,9 +27,6 @@ class SourceError(ValueError):
 
 def default_dir() -> str:
     """The signatures shipped with clawkb (inside the wheel, or the checkout's `signatures/`)."""
-    override = os.environ.get("CLAWKB_SIGNATURES")
-    if override:
-        return override
     from clawkb import signatures
 
     return os.path.dirname(os.path.abspath(signatures.__file__))
@@ -62,10 +59,6 @@ class Signature:
             return self.__dict__["data"][name]
         except KeyError:
             raise AttributeError(name) from None
-
-    @property
-    def url(self) -> str:
-        return page_url(self.id)
 
     @property
     def repairs(self) -> list[str]:
@@ -127,8 +120,8 @@ class Signature:
         )
 
 
-def page_url(sig_id: str) -> str:
-    return f"{SITE_URL}failures/{sig_id}/"
+def page_url(sig_id: str, site_url: str = DEFAULT_SITE_URL) -> str:
+    return f"{site_url}failures/{sig_id}/"
 
 
 def _indicator(d: dict) -> Indicator:
@@ -142,8 +135,9 @@ def _indicator(d: dict) -> Indicator:
 
 
 class KnowledgeBase:
-    def __init__(self, signatures: list[Signature], directory: str):
+    def __init__(self, signatures: list[Signature], directory: str, site_url: str = DEFAULT_SITE_URL):
         self.signatures, self.directory = signatures, directory
+        self.site_url = site_url  # where its pages are published (Settings.site_url)
         self.calibration: dict = {}  # layer -> fitted table (kb.similarity), set by kb.compiled.load
 
     def __repr__(self) -> str:
@@ -184,6 +178,10 @@ class KnowledgeBase:
                 raise KeyError(sig_id)
             loaded[sig_id] = pickle.loads(blob)
         return loaded[sig_id]
+
+    def url(self, sig_id: str) -> str:
+        """The page of a signature on the site."""
+        return page_url(sig_id, self.site_url)
 
     @property
     def ids(self) -> list[str]:

@@ -7,10 +7,12 @@ Every evidence line is redacted and stripped of control characters before it is 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from clawkb.matcher import redact
 
+from .knowledge import page_url
 from .pages import environment
 from .report import COLLECT_NEXT
 
@@ -29,17 +31,17 @@ def clean_line(text: str, width: int) -> str:
 
 def render(records: list[dict[str, Any]], *, where: str = "this input", site_url: Optional[str] = None,
            marker: str = "", removed: Iterable[str] = (), closest: Iterable[dict[str, Any]] = (),
-           max_lines: int = 8, width: int = 300, with_fix: bool = True) -> str:
+           max_lines: int = 8, width: int = 300, with_fix: bool = True, templates: Optional[Path] = None) -> str:
     """The Markdown of `records` (the diagnosis records of report.py). `where` names what was read
     ("this input", "this issue"); `marker` and `site_url` are the issue comment's (its hidden marker and
     its footer); with a `site_url` each diagnosis links that site's page."""
     diags = []
     for r in records:
         ev = [{"line": e["line"], "text": clean_line(e["text"], width)} for e in r["evidence"][:max_lines]]
-        url = f"{site_url}failures/{r['id']}/" if site_url else r["url"]
+        url = page_url(r["id"], site_url) if site_url else r["url"]
         diags.append({**r, "url": url, "evidence": ev, "fence": fence_for(e["text"] for e in ev),
                       "fix": r.get("fix", []) if with_fix else []})
-    body = environment().get_template("diagnoses.md.j2").render(
+    body = environment(templates).get_template("diagnoses.md.j2").render(
         marker=marker, diagnoses=diags, removed=list(removed), closest=list(closest), where=where,
         site_url=site_url, collect=COLLECT_NEXT)
     return redact(body)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, TextIO
+from typing import Any, Optional, TextIO
 
 from .report import COLLECT_NEXT, short_link
 
@@ -14,10 +14,11 @@ def shown(confidence: float) -> str:
 
 
 class Style:
-    """ANSI styling, on only for a terminal and never when NO_COLOR is set."""
+    """ANSI styling, on only for a terminal and when colour is allowed (Settings.colour: no NO_COLOR,
+    no TERM=dumb)."""
 
-    def __init__(self, stream: TextIO):
-        self.on = stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    def __init__(self, stream: TextIO, colour: bool = True):
+        self.on = colour and stream.isatty()
 
     def _wrap(self, code: str, text: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.on else text
@@ -114,11 +115,14 @@ def doctor_report(result: dict[str, Any], style: Style, healthy: str) -> str:
     return text
 
 
-def markdown_report(result: dict[str, Any]) -> str:
+def markdown_report(result: dict[str, Any], templates: Optional[str] = None) -> str:
     """`--format markdown`: the issue comment's renderer, for what was read here."""
+    from pathlib import Path
+
     from .markdown import render
 
-    return render(result["diagnoses"], closest=result.get("closest") or ()).strip()
+    return render(result["diagnoses"], closest=result.get("closest") or (),
+                  templates=Path(templates) if templates else None).strip()
 
 
 def write(stream: TextIO, text: str) -> None:

@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import os
 from importlib import resources
 from pathlib import Path
 from typing import Any, Optional
@@ -18,9 +17,7 @@ PLATFORM_NAMES = {"macos": "macOS", "linux": "Linux", "docker": "Docker", "windo
 
 
 def templates_dir() -> Path:
-    override = os.environ.get("CLAWKB_TEMPLATES")
-    if override:
-        return Path(override)
+    """The bundled templates (Settings.templates, or a caller's `templates=`, overrides them)."""
     return Path(str(resources.files("clawkb.site_templates")))
 
 
@@ -75,10 +72,10 @@ def signature_markdown(sig: Signature, kb: KnowledgeBase, *, for_terminal: bool 
     related = []
     for rid in sig.data.get("related", []):
         other = kb.get(rid)
-        href = other.url if for_terminal else f"{link_prefix}{rid}.md"
+        href = kb.url(rid) if for_terminal else f"{link_prefix}{rid}.md"
         related.append({"title": other.title, "href": href, "id": rid})
     return env.get_template("signature.md.j2").render(
-        sig=sig.data | {"url": sig.url},
+        sig=sig.data | {"url": kb.url(sig.id)},
         site=not for_terminal,
         explanation=fill(sig, sig.explanation, {}),
         fix=fix,

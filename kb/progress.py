@@ -5,12 +5,11 @@ piped runs print nothing.
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
 from typing import Optional, TextIO
 
-MIN_BYTES = 50 * 1024 * 1024
+from .settings import PROGRESS_MIN_BYTES as MIN_BYTES  # Settings.progress_min_bytes
 
 
 def _size(n: float) -> str:
@@ -23,9 +22,7 @@ def _size(n: float) -> str:
 
 class Progress:
     def __init__(self, name: str, total: Optional[int], *, quiet: bool = False, stream: TextIO = sys.stderr,
-                 clock=time.monotonic, min_bytes: Optional[int] = None):
-        if min_bytes is None:  # CLAWKB_PROGRESS_MIN_BYTES lowers the threshold (tests, demos)
-            min_bytes = int(os.environ.get("CLAWKB_PROGRESS_MIN_BYTES") or MIN_BYTES)
+                 clock=time.monotonic, min_bytes: int = MIN_BYTES):
         self.name, self.total, self.stream, self.clock = name, total, stream, clock
         self.enabled = (not quiet and total is not None and total >= min_bytes
                         and hasattr(stream, "isatty") and stream.isatty())

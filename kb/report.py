@@ -71,7 +71,7 @@ def diagnosis_record(diag: Diagnosis, kb: KnowledgeBase, *, detail: bool = True)
         "confidence": diag.confidence,
         "severity": sig.severity,
         "category": sig.category,
-        "url": sig.url,
+        "url": kb.url(sig.id),
         "evidence": [{"line": e.line, "text": e.text, "indicator": e.indicator} for e in diag.evidence],
         "evidence_total": diag.evidence_total,
         "first_line": diag.first_line,

@@ -11,11 +11,11 @@ import jsonschema
 from clawkb.matcher.regex_safety import UnsafeRegex, check_regex
 from clawkb.matcher.versions import VersionError, parse_version
 
-from .knowledge import SITE_URL, KnowledgeBase, Signature, _indicator, default_dir, page_url  # noqa: F401 (re-exported)
+from .knowledge import KnowledgeBase, Signature, _indicator, default_dir, page_url  # noqa: F401 (re-exported)
 from .schema import SIGNATURE_SCHEMA
 from .yamlsource import SourceError, load_located
 
-__all__ = ["SITE_URL", "KnowledgeBase", "Signature", "SourceError", "check_references", "default_dir",
+__all__ = ["KnowledgeBase", "Signature", "SourceError", "check_references", "default_dir",
            "load_kb", "page_url", "parse_signature", "read_signature", "reference_problems", "validate"]
 
 _VALIDATOR = jsonschema.Draft202012Validator(SIGNATURE_SCHEMA)

@@ -13,6 +13,19 @@ for p in (ROOT / "tests", ROOT / "benchmarks"):
 # the compiled knowledge base store (kb.compiled) of this test session, not the user's
 os.environ.setdefault("CLAWKB_CACHE_DIR", tempfile.mkdtemp(prefix="clawkb-cache-"))
 
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# OpenClaw's gateway port, for the state dirs the tests make: one nothing listens on, so that a gateway
+# the developer runs on the default port is not taken for theirs (tests that need a gateway start one)
+os.environ["OPENCLAW_GATEWAY_PORT"] = str(_free_port())
+
 SHARED = Path(os.environ.get("CLAWKB_SHARED", ROOT.parent / "shared"))
 DEV_CORPUS = SHARED / "corpus" / "dev.jsonl"
 

@@ -8,6 +8,7 @@ from itertools import combinations
 import pytest
 
 from clawkb.kb import compiled
+from clawkb.kb.settings import Settings
 from clawkb.kb.texts import Text, _render_dynamic, prepare
 from clawkb.matcher import diagnose, normalise
 
@@ -20,20 +21,20 @@ def _ids(kb):
     return [(d.id, d.confidence) for d in diagnose(normalise(PASTE), kb.index())]
 
 
-def test_a_stored_knowledge_base_diagnoses_as_the_signature_files_do(tmp_path, monkeypatch, kb):
-    monkeypatch.setenv("CLAWKB_CACHE_DIR", str(tmp_path / "cache"))
-    first = compiled.load(ROOT / "signatures")  # built and stored
+def test_a_stored_knowledge_base_diagnoses_as_the_signature_files_do(tmp_path, kb):
+    st = Settings(cache_dir=str(tmp_path / "cache"))
+    first = compiled.load(ROOT / "signatures", st)  # built and stored
     assert list((tmp_path / "cache").glob("kb-*.pickle"))
-    second = compiled.load(ROOT / "signatures")  # read back
+    second = compiled.load(ROOT / "signatures", st)  # read back
     assert first is not second
     assert _ids(second) == _ids(first) == _ids(kb)
     assert second.ids == kb.ids
 
 
-def test_a_stored_index_loads_only_the_rules_whose_anchors_the_paste_meets(tmp_path, monkeypatch, kb):
-    monkeypatch.setenv("CLAWKB_CACHE_DIR", str(tmp_path / "cache"))
-    compiled.load(ROOT / "signatures")
-    index = compiled.load(ROOT / "signatures").index()  # read back: rules not yet loaded
+def test_a_stored_index_loads_only_the_rules_whose_anchors_the_paste_meets(tmp_path, kb):
+    st = Settings(cache_dir=str(tmp_path / "cache"))
+    compiled.load(ROOT / "signatures", st)
+    index = compiled.load(ROOT / "signatures", st).index()  # read back: rules not yet loaded
     assert _ids_of(index) == _ids(kb)
     loaded = [i for i, r in enumerate(index.rules._rules) if r is not None]
     assert 0 < len(loaded) < len(index.rules) // 2
@@ -45,48 +46,48 @@ def _ids_of(index):
     return [(d.id, d.confidence) for d in diagnose(normalise(PASTE), index)]
 
 
-def test_editing_a_signature_rebuilds_the_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("CLAWKB_CACHE_DIR", str(tmp_path / "cache"))
+def test_editing_a_signature_rebuilds_the_store(tmp_path):
+    st = Settings(cache_dir=str(tmp_path / "cache"))
     sigs = tmp_path / "sigs"
     shutil.copytree(ROOT / "signatures", sigs)
-    before = compiled.load(sigs)
+    before = compiled.load(sigs, st)
     victim = sigs / f"{before.ids[0]}.yaml"
     text = victim.read_text()
     old_title = before.get(before.ids[0]).title
     victim.write_text(text.replace(f"title: {old_title}", "title: Retitled for the test", 1)
                       if f"title: {old_title}" in text else text.replace("title:", "title: Retitled for the test #", 1))
-    after = compiled.load(sigs)
+    after = compiled.load(sigs, st)
     assert after.get(before.ids[0]).title.startswith("Retitled for the test")
     (sigs / f"{before.ids[1]}.yaml").unlink()
-    assert before.ids[1] not in compiled.load(sigs).ids
+    assert before.ids[1] not in compiled.load(sigs, st).ids
 
 
-def test_a_corrupt_or_unwritable_store_only_costs_time(tmp_path, monkeypatch):
+def test_a_corrupt_or_unwritable_store_only_costs_time(tmp_path):
     cache = tmp_path / "cache"
-    monkeypatch.setenv("CLAWKB_CACHE_DIR", str(cache))
-    compiled.load(ROOT / "signatures")
+    st = Settings(cache_dir=str(cache))
+    compiled.load(ROOT / "signatures", st)
     for f in cache.glob("kb-*.pickle"):
         f.write_bytes(b"\x80\x05garbage")
-    assert _ids(compiled.load(ROOT / "signatures"))
+    assert _ids(compiled.load(ROOT / "signatures", st))
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
-    monkeypatch.setenv("CLAWKB_CACHE_DIR", str(blocker / "cache"))
-    assert _ids(compiled.load(ROOT / "signatures"))
-    monkeypatch.setenv("CLAWKB_CACHE_DIR", "off")
-    assert _ids(compiled.load(ROOT / "signatures"))
+    st = Settings(cache_dir=str(blocker / "cache"))
+    assert _ids(compiled.load(ROOT / "signatures", st))
+    st = Settings()  # no cache directory: built in memory
+    assert _ids(compiled.load(ROOT / "signatures", st))
 
 
-def test_a_bad_signature_is_reported_not_stored(tmp_path, monkeypatch):
+def test_a_bad_signature_is_reported_not_stored(tmp_path):
     from clawkb.kb.signatures import SourceError
 
-    monkeypatch.setenv("CLAWKB_CACHE_DIR", str(tmp_path / "cache"))
+    st = Settings(cache_dir=str(tmp_path / "cache"))
     sigs = tmp_path / "sigs"
     shutil.copytree(ROOT / "signatures", sigs)
     (sigs / "broken.yaml").write_text("id: broken\ntitle: [unclosed\n")
     with pytest.raises(SourceError):
-        compiled.load(sigs)
+        compiled.load(sigs, st)
     with pytest.raises(SourceError):  # and again: nothing half-built was kept
-        compiled.load(sigs)
+        compiled.load(sigs, st)
 
 
 def test_matching_from_the_store_imports_no_yaml_schema_template_engine_json_or_similarity_layer(tmp_path):

@@ -90,7 +90,7 @@ def logical(root: Path) -> dict:
 
 
 def run(command, state: Path, crash_at: int = 0):
-    env = dict(os.environ, CLAWKB_ASSUME_GATEWAY="", CLAWKB_CRASH_AT=str(crash_at), PYTHONPATH=str(ROOT))
+    env = dict(os.environ, CLAWKB_CRASH_AT=str(crash_at), PYTHONPATH=str(ROOT))
     code = INJECT + command
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
 
@@ -174,6 +174,6 @@ def test_a_crashed_apply_is_undone_by_its_backup(tmp_path):
         shutil.rmtree(base / ".clawkb-backups", ignore_errors=True)
     (backup,) = (base / ".clawkb-backups").iterdir()
     r = subprocess.run([sys.executable, "-m", "clawkb", "fix", "--restore", str(backup), "--force"], capture_output=True,
-                       text=True, cwd=ROOT, env=dict(os.environ, CLAWKB_ASSUME_GATEWAY=""), timeout=120)
+                       text=True, cwd=ROOT, env=dict(os.environ), timeout=120)
     assert r.returncode == 0, r.stderr
     assert logical(base) == before

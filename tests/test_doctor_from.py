@@ -301,7 +301,7 @@ def test_bad_input_is_refused_in_one_line(text, says):
 
 def clawkb(*args, stdin=None):
     return subprocess.run([sys.executable, "-m", "clawkb", *map(str, args)], input=stdin, capture_output=True,
-                          cwd=ROOT, timeout=120, env=dict(os.environ, CLAWKB_ASSUME_GATEWAY=""))
+                          cwd=ROOT, timeout=120, env=dict(os.environ))
 
 
 def live_status():

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from clawkb.kb.remedies import gateway
-from clawkb.kb.remedies.gateway import detect_gateway, gateway_port, gateway_running, is_gateway_argv, lock_name, parse_port
+from clawkb.kb.remedies.gateway import gateway_running, gateway_port, gateway_running, is_gateway_argv, lock_name, parse_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SLEEP = "import time; time.sleep(30)\n"
@@ -103,7 +103,7 @@ def test_a_live_lock_is_a_running_gateway(state, env, sleeper, layout):
     p = sleeper()
     payload = {"pid": p.pid, "startTime": start_time(p.pid)}
     lock = old_lock(env, state, payload) if layout == "old" else new_lock(state, payload)
-    assert detect_gateway(state, env) == f"pid {p.pid} holds {lock}"
+    assert gateway_running(state, env) == f"pid {p.pid} holds {lock}"
 
 
 @linux_only
@@ -112,16 +112,16 @@ def test_a_lock_of_a_dead_pid_or_a_reused_one_is_not(state, env, sleeper, layout
     p = sleeper()
     write = (lambda pl: old_lock(env, state, pl)) if layout == "old" else (lambda pl: new_lock(state, pl))
     write({"pid": dead_pid(), "startTime": 12345})
-    assert detect_gateway(state, env) is None
+    assert gateway_running(state, env) is None
     write({"pid": p.pid, "startTime": start_time(p.pid) + 1})  # the pid now belongs to another process
-    assert detect_gateway(state, env) is None
+    assert gateway_running(state, env) is None
 
 
 @linux_only
 def test_a_lock_without_start_time_counts_while_its_pid_lives(state, env, sleeper):
     p = sleeper()
     lock = old_lock(env, state, {"pid": p.pid})
-    assert detect_gateway(state, env) == f"pid {p.pid} holds {lock}"
+    assert gateway_running(state, env) == f"pid {p.pid} holds {lock}"
 
 
 @linux_only
@@ -129,7 +129,7 @@ def test_the_state_lock_of_another_role_is_reported_as_such(state, env, sleeper)
     p = sleeper()
     lock = new_lock(state, {"pid": p.pid, "startTime": start_time(p.pid), "role": "sqlite-maintenance"},
                     name="gateway.state.lock")
-    found = detect_gateway(state, env)
+    found = gateway_running(state, env)
     assert found.startswith("an OpenClaw process holds the state lock") and str(lock) in found
     assert "sqlite-maintenance" in found and f"pid {p.pid}" in found
 
@@ -141,13 +141,13 @@ def test_a_lock_of_another_state_dir_does_not_count(tmp_path, state, env, sleepe
     other = tmp_path / "other"
     other.mkdir()
     old_lock(env, state, live, config=str(other / "openclaw.json"))  # another gateway sharing /tmp
-    assert detect_gateway(state, env) is None
+    assert gateway_running(state, env) is None
     copied = new_lock(state, dict(live, stateDir=str(other)))  # a state dir copied from a running one
-    assert detect_gateway(state, env) is None
+    assert gateway_running(state, env) is None
     copied.unlink()
     # a stateDir that does not exist here is the state dir as a container sees it: it counts
     lock = new_lock(state, dict(live, stateDir="/home/node/.openclaw"))
-    assert detect_gateway(state, env) == f"pid {p.pid} holds {lock}"
+    assert gateway_running(state, env) == f"pid {p.pid} holds {lock}"
 
 
 @linux_only
@@ -156,7 +156,7 @@ def test_the_lock_name_follows_openclaw_config_path(tmp_path, state, env, sleepe
     config = tmp_path / "etc" / "openclaw.json"
     env = dict(env, OPENCLAW_CONFIG_PATH=str(config))
     lock = old_lock(env, state, {"pid": p.pid, "startTime": start_time(p.pid)}, config=str(config))
-    assert detect_gateway(state, env) == f"pid {p.pid} holds {lock}"
+    assert gateway_running(state, env) == f"pid {p.pid} holds {lock}"
 
 
 def test_lock_names_are_sha256_prefixes_of_the_config_path():
@@ -170,10 +170,10 @@ def test_a_lock_still_being_written_counts_for_a_while(state, env):
     lock = state / "tmp" / "openclaw-1000" / lock_name(str(state / "openclaw.json"))
     lock.parent.mkdir(parents=True)
     lock.write_text("")
-    assert "still being written" in detect_gateway(state, env)
+    assert "still being written" in gateway_running(state, env)
     old = time.time() - 60
     os.utime(lock, (old, old))
-    assert detect_gateway(state, env) is None
+    assert gateway_running(state, env) is None
 
 
 # --------------------------------------------------------------------------- port
@@ -184,8 +184,8 @@ def test_a_listener_on_the_gateway_port_is_a_running_gateway(state, env):
         s.listen()
         port = s.getsockname()[1]
         env = dict(env, OPENCLAW_GATEWAY_PORT=str(port))
-        assert detect_gateway(state, env).startswith(f"a listener on port {port}")
-    assert detect_gateway(state, env) is None
+        assert gateway_running(state, env).startswith(f"a listener on port {port}")
+    assert gateway_running(state, env) is None
 
 
 def test_without_proc_net_the_port_is_probed_by_connecting(state, env, monkeypatch):
@@ -251,10 +251,10 @@ def test_gateway_processes_are_found_and_clients_are_not(tmp_path, state, env, s
     sleeper(["vim", "gateway"], executable=sys.executable, cwd=app)
     sleeper(["node", "dist/index.js", "gateway"], executable=sys.executable, cwd=other_app)  # not OpenClaw's
     procs = [sleeper(["node", "dist/index.js", "gateway"], executable=sys.executable, cwd=app)]  # no package.json yet
-    assert detect_gateway(state, env) is None
+    assert gateway_running(state, env) is None
     # docker-compose's `node dist/index.js gateway`, in a checkout of OpenClaw
     (app / "package.json").write_text('{"name": "openclaw"}')
-    found = detect_gateway(state, env)
+    found = gateway_running(state, env)
     assert found == f"pid {procs[-1].pid}: node dist/index.js gateway"
 
 
@@ -264,7 +264,7 @@ def test_an_old_clawdbot_install_is_found(tmp_path, state, env, sleeper):
     entry.parent.mkdir(parents=True)
     entry.write_text(SLEEP)
     p = sleeper(["node", str(entry), "gateway", "--port", "18789"], executable=sys.executable)
-    assert detect_gateway(state, env) == f"pid {p.pid}: node {entry} gateway --port 18789"
+    assert gateway_running(state, env) == f"pid {p.pid}: node {entry} gateway --port 18789"
 
 
 @linux_only
@@ -273,19 +273,17 @@ def test_a_gateway_process_of_another_state_dir_does_not_count(tmp_path, state, 
     other.mkdir()
     gw = ["bash", "-c", "exec -a openclaw-gateway sleep 30"]
     sleeper(gw, env=dict(os.environ, OPENCLAW_STATE_DIR=str(other)))
-    assert detect_gateway(state, env) is None
+    assert gateway_running(state, env) is None
     p = sleeper(gw, env=dict(os.environ, OPENCLAW_STATE_DIR=str(state)))
-    assert detect_gateway(state, env) == f"pid {p.pid}: openclaw-gateway 30"
+    assert gateway_running(state, env) == f"pid {p.pid}: openclaw-gateway 30"
 
 
-# --------------------------------------------------------------------------- the seam and the CLI
+# --------------------------------------------------------------------------- the CLI
 
-def test_clawkb_assume_gateway_is_the_only_override(monkeypatch, state):
-    monkeypatch.setattr(gateway, "detect_gateway", lambda root=None, env=None: pytest.fail("detect ran"))
-    monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
-    assert gateway_running(state) is None
-    monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "pid 1 (test)")
-    assert gateway_running(state) == "pid 1 (test)"
+def test_no_variable_of_clawkb_overrides_the_detection(state):
+    env = {"OPENCLAW_STATE_DIR": str(state), "OPENCLAW_GATEWAY_PORT": os.environ["OPENCLAW_GATEWAY_PORT"],
+           "CLAWKB_ASSUME_GATEWAY": "pid 1 (test)"}  # the old test seam is gone: only real evidence counts
+    assert gateway_running(state, env) is None
 
 
 @linux_only
@@ -296,7 +294,7 @@ def test_apply_refuses_while_a_gateway_holds_the_lock(tmp_path, env, sleeper):
     p = sleeper()
     lock = new_lock(root, {"pid": p.pid, "startTime": start_time(p.pid)})
     before = snapshot(root)
-    e = {k: v for k, v in os.environ.items() if k != "CLAWKB_ASSUME_GATEWAY"}
+    e = dict(os.environ)
     e.update(env)
     r = subprocess.run([sys.executable, "-m", "clawkb", "fix", "stale-billing-disabled-until", "--state-dir", str(root),
                         "--apply"], capture_output=True, text=True, env=e, cwd=ROOT)

@@ -299,12 +299,17 @@ class _Boom:
 def stored(tmp_path, monkeypatch):
     """(the compiled-index store of a fresh cache directory, the file a hostile pickle would create)."""
     cache = tmp_path / "cache"
-    monkeypatch.setenv("CLAWKB_CACHE_DIR", str(cache))
     marker = tmp_path / "ran"
     monkeypatch.setenv("CLAWKB_TEST_MARKER", str(marker))
-    compiled.load(ROOT / "signatures")
+    compiled.load(ROOT / "signatures", _in_cache(cache))
     (store,) = cache.glob("kb-*.pickle")
     return store, marker
+
+
+def _in_cache(cache):
+    from clawkb.kb.settings import Settings
+
+    return Settings(cache_dir=str(cache))
 
 
 def test_the_cache_key_is_checked_before_anything_is_unpickled(stored):
@@ -314,7 +319,7 @@ def test_the_cache_key_is_checked_before_anything_is_unpickled(stored):
                     pickle.dumps(_Boom()) + pickle.dumps(_Boom())):
         store.write_bytes(payload)
         store.chmod(0o600)
-        assert compiled.load(ROOT / "signatures").ids
+        assert compiled.load(ROOT / "signatures", _in_cache(store.parent)).ids
         assert not marker.exists()
 
 

@@ -17,7 +17,7 @@ SEED_WITH_STATE = {"stale-billing-disabled-until", "provider-wide-402-proxy", "s
 
 
 def clawkb(*args, env=None):
-    e = dict(os.environ, CLAWKB_ASSUME_GATEWAY="", **(env or {}))
+    e = dict(os.environ, **(env or {}))
     return subprocess.run([sys.executable, "-m", "clawkb", *map(str, args)], capture_output=True, text=True, env=e,
                           cwd=ROOT, timeout=120)
 
@@ -178,7 +178,6 @@ def test_crash_between_write_and_rename_leaves_the_original(tmp_path, monkeypatc
 
     state = build(tmp_path / "s", "split")
     before = snapshot(state)
-    monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
 
     def crash(src, dst):
         raise OSError("simulated power loss before rename")
@@ -196,7 +195,6 @@ def test_failure_halfway_puts_back_what_was_written(tmp_path, monkeypatch):
 
     state = build(tmp_path / "s", "split")
     before = snapshot(state)
-    monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
     real = st.atomic_write_bytes
     calls = []
 
@@ -221,7 +219,6 @@ def test_a_locked_database_is_a_clear_error_and_no_change(tmp_path, monkeypatch)
     db = state / "agents/main/agent/openclaw-agent.sqlite"
     from clawkb.kb.remedies import backups as st
     from clawkb.kb.remedies.repairs import plan_clear_lockout
-    monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
     holder = sqlite3.connect(db, isolation_level=None)
     try:
         holder.execute("BEGIN EXCLUSIVE")  # locked before clawkb reads
@@ -279,7 +276,6 @@ def test_a_running_gateway_is_detected_and_respected(tmp_path):
     try:
         time.sleep(0.3)
         e = dict(os.environ)
-        e.pop("CLAWKB_ASSUME_GATEWAY", None)
         p = subprocess.run([sys.executable, "-m", "clawkb", "fix", "stale-billing-disabled-until", "--state-dir",
                             str(state), "--apply"], capture_output=True, text=True, env=e, cwd=ROOT)
         assert p.returncode == 2 and "gateway is running" in p.stderr and f"pid {gw.pid}" in p.stderr
@@ -306,7 +302,7 @@ def test_standalone_script_runs_on_the_system_python_with_the_same_result(tmp_pa
     script.write_text(build_script("clear-billing-lockout"))
     a = build(tmp_path / "a", "shared")
     b = build(tmp_path / "b", "shared")
-    env = dict(os.environ, CLAWKB_ASSUME_GATEWAY="")
+    env = dict(os.environ)
     # a python without clawkb or its dependencies on the path: the standard library only
     p = subprocess.run([sys.executable, "-I", "-S", str(script), "--state-dir", str(a), "--apply"],
                        capture_output=True, text=True, env=env, cwd=tmp_path)
@@ -450,7 +446,6 @@ def test_apply_waits_for_openclaws_lock_and_refuses_while_a_live_writer_holds_it
     from clawkb.kb.remedies.repairs import plan_clear_lockout
 
     state = build(tmp_path / "s", "split")
-    monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
     monkeypatch.setattr(writes, "LOCK_WAIT_S", 0.3)
     lock = state / "agents/main/agent/auth-profiles.json.lock"
     writer = _sleeper()
@@ -473,7 +468,6 @@ def test_the_gateway_cannot_write_between_the_recheck_and_the_rename(tmp_path, m
     from clawkb.kb.remedies.repairs import plan_clear_lockout
 
     state = build(tmp_path / "s", "split")
-    monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
     lock = state / "agents/main/agent/auth-profiles.json.lock"
     seen = []
     real = backups.atomic_write_bytes
@@ -497,7 +491,6 @@ def test_a_file_rewritten_after_the_plan_was_read_is_not_overwritten(tmp_path, m
     from clawkb.kb.remedies.repairs import plan_clear_lockout
 
     state = build(tmp_path / "s", "split")
-    monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
     plan = plan_clear_lockout(state)
     f = state / "agents/main/agent/auth-state.json"
     st = json.loads(f.read_text())
@@ -760,7 +753,6 @@ def test_a_two_step_repair_whose_second_step_fails_says_what_the_first_changed(t
     from clawkb.kb.remedies import repairs, writes
 
     state = build(tmp_path / "s", "split")
-    monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
     monkeypatch.setattr(writes, "LOCK_WAIT_S", 0.2)
     writer = _sleeper()
     try:
@@ -860,7 +852,6 @@ def test_a_backup_that_cannot_be_written_changes_nothing_and_says_so(tmp_path, m
 
     state = build(tmp_path / "s", "split")
     before = snapshot(state)
-    monkeypatch.setenv("CLAWKB_ASSUME_GATEWAY", "")
     real = backups.shutil.copyfile
 
     def disk_full(src, dst, **kw):

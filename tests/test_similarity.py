@@ -102,10 +102,11 @@ def test_resemblance_and_calibration_on_a_tiny_index():
 
 @pytest.mark.skipif(not (SHARED / "corpus" / "dev.jsonl").exists(), reason="../shared/corpus not present")
 def test_the_shipped_index_and_calibration_are_current(kb):
-    from clawkb.kb.build_similarity import DEFAULT_CORPUS, load_reports, render
+    from clawkb.kb.build_similarity import load_reports, render
+    from clawkb.kb.corpus import corpus_files, reserved_file, reserved_threads
     from clawkb.kb.similarity import CALIBRATION_FILE, INDEX_FILE
 
-    index, calibration = render(kb, load_reports(DEFAULT_CORPUS, kb.ids))
+    index, calibration = render(kb, load_reports(corpus_files(SHARED), kb.ids, reserved_threads(reserved_file(SHARED))))
     assert Path(CALIBRATION_FILE).read_text(encoding="utf-8") == calibration, "run: python -m clawkb.kb.build_similarity"
     assert Path(INDEX_FILE).read_text(encoding="utf-8") == index, "run: python -m clawkb.kb.build_similarity"
     shipped = json.loads(index)

@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlparse
 import pytest
 
 from clawkb.kb.pages import signature_markdown
-from clawkb.kb.signatures import SITE_URL
+from clawkb.kb.settings import DEFAULT_SITE_URL as SITE_URL
 from clawkb.matcher.redact import find_secrets
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -49,8 +49,8 @@ in this order, what OpenClaw itself uses to keep a second gateway off a state di
    can be read and names another existing state dir (OPENCLAW_STATE_DIR, or HOME's .openclaw when no
    profile is in play) does not count either.
 
-The CLAWKB_ASSUME_GATEWAY environment variable is a test seam, read in `gateway_running` only: set
-to a description it is the answer, set to "" nothing runs. `detect` is the real thing.
+There is no override: tests point OpenClaw's own settings (OPENCLAW_GATEWAY_PORT, the state dir) at a
+port and a directory of their own, and start a listener or hold a lock when they need a gateway.
 """
 from __future__ import annotations
 
@@ -70,19 +70,7 @@ from clawkb.kb.remedies.openclaw_state import Config, StateError, _env_value, co
 DEFAULT_GATEWAY_PORT = 18789
 LOCK_STALE_S = 30.0  # OpenClaw's DEFAULT_STALE_MS, for a lock that names no pid
 CONNECT_TIMEOUT_S = 0.3
-ASSUME_GATEWAY_ENV = "CLAWKB_ASSUME_GATEWAY"
-
-
-def gateway_running(root: Optional[Path] = None) -> Optional[str]:
-    """A short description of a running OpenClaw gateway (or other state-writing OpenClaw process) for
-    the state dir `root` (default: $OPENCLAW_STATE_DIR, else ~/.openclaw), or None."""
-    assumed = os.environ.get(ASSUME_GATEWAY_ENV)  # the test seam; nothing else reads it
-    if assumed is not None:
-        return assumed or None
-    return detect_gateway(root)
-
-
-def detect_gateway(root: Optional[Path] = None, env: Optional[Mapping[str, str]] = None) -> Optional[str]:
+def gateway_running(root: Optional[Path] = None, env: Optional[Mapping[str, str]] = None) -> Optional[str]:
     env = os.environ if env is None else env
     root = Path(root) if root is not None else default_state_dir(env)
     return held_lock(root, env) or port_listener(gateway_port(root, env)) or gateway_process(root)

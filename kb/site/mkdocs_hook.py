@@ -10,6 +10,7 @@ from pathlib import Path
 
 from mkdocs.structure.files import File, Files
 
+from clawkb.kb.settings import Settings
 from clawkb.kb.signatures import load_kb
 from clawkb.kb.site.generate import pages
 
@@ -18,10 +19,15 @@ def _root(config) -> Path:
     return Path(config.config_file_path).resolve().parent
 
 
+def _signatures(root: Path) -> Path:
+    return Path(Settings.from_env(os.environ).signatures or root / "signatures")
+
+
 def on_files(files: Files, config) -> Files:
     root = _root(config)
-    # the checkout's own templates, handed down (not through os.environ for pages.py to read back)
-    kb = load_kb(os.environ.get("CLAWKB_SIGNATURES") or root / "signatures")
+    # the checkout's own templates and the configured site_url, handed down
+    kb = load_kb(_signatures(root))
+    kb.site_url = (config["site_url"] or kb.site_url).rstrip("/") + "/"
     for path, content in pages(kb, templates=root / "site_templates"):
         existing = files.get_file_from_path(path)
         if existing is not None:
@@ -32,6 +38,6 @@ def on_files(files: Files, config) -> Files:
 
 def on_serve(server, config, builder):
     root = _root(config)
-    for d in (os.environ.get("CLAWKB_SIGNATURES") or root / "signatures", root / "site_templates"):
+    for d in (_signatures(root), root / "site_templates"):
         server.watch(str(d))
     return server
