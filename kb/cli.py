@@ -10,9 +10,9 @@ from clawkb.matcher import InputError
 from clawkb.matcher.model import MIN_CONFIDENCE
 
 from . import output
-from .inputs import Input, NotText, iter_inputs, read_whole
+from .inputs import Input, read_whole
 from .knowledge import KnowledgeBase, SourceError, default_dir
-from .settings import SettingError, Settings
+from .settings import SettingError, Settings, confidence
 
 # Only what `clawkb match` needs is imported here: YAML, JSON Schema and Jinja2 are imported by the
 # commands that use them (validate, test, show, site), so a pasted log is diagnosed about as fast
@@ -34,80 +34,56 @@ def _kb(args: argparse.Namespace) -> KnowledgeBase:
     return load(args.signatures, args.settings)
 
 
-def _read(reader, inp: Input, args: argparse.Namespace):
-    """The document of one input, with a progress line on stderr for large files on a terminal."""
-    from .diagnosis import ReadError
-    from .progress import Progress
-
-    progress = Progress(os.path.basename(inp.name), inp.size, quiet=args.quiet, min_bytes=args.settings.progress_min_bytes)
+def _signature(kb: KnowledgeBase, sig_id: str):
     try:
-        return reader.read(inp.chunks, progress.update)
-    except ReadError as exc:  # the scanner asked for cannot run here
-        raise UsageError(f"CLAWKB_SCANNER: {exc}") from None
-    finally:
-        progress.finish()
+        return kb.get(sig_id)
+    except KeyError:
+        raise UsageError(f"no signature {sig_id!r} (see `clawkb list`)") from None
 
 
 def cmd_match(args: argparse.Namespace) -> int:
-    from .diagnosis import Reader, diagnose_document
+    from .diagnosis import ReadError, Reader, diagnose_document, read_inputs
+    from .progress import Progress
 
     kb = _kb(args)
     reader = Reader(kb, args.settings.scanner, args.settings.cache_dir)
     style = output.Style(sys.stdout, args.settings.colour)
-    found = False
-    errors = 0
-    for name, inp, error in iter_inputs(args.files):
-        doc = None
-        if error is None and inp is not None:
-            try:
-                doc = _read(reader, inp, args)
-            except NotText as exc:
-                if inp.walked:  # found in a directory: not a log, so not one of the inputs
-                    print(f"clawkb: note: {name}: skipped: {exc}", file=sys.stderr)
-                    continue
-                error = str(exc)
-            except InputError as exc:
-                error = str(exc)
-            except OSError as exc:
-                error = exc.strerror or str(exc)
-        if error is not None or doc is None:
-            errors += 1
-            print(f"clawkb: {name}: {error}", file=sys.stderr)
-            continue
-        result = diagnose_document(doc, kb, name=name, min_confidence=args.min_confidence,
-                                   max_evidence=args.max_evidence, detail=args.format != "json" or args.detail)
-        found |= bool(result["diagnoses"])
-        if args.format == "json":
-            output.write(sys.stdout, output.json_line(result))
-        elif args.format == "markdown":
-            output.write(sys.stdout, output.markdown_report(result, args.settings.templates) + "\n")
-        else:
-            output.write(sys.stdout, output.text_report(result, style) + "\n")
+
+    def watch(inp: Input):  # a progress line on stderr for large files on a terminal
+        p = Progress(os.path.basename(inp.name), inp.size, quiet=args.quiet, min_bytes=args.settings.progress_min_bytes)
+        return p.update, p.finish
+
+    found, errors = False, 0
+    try:
+        for read in read_inputs(args.files, reader, watch):
+            if read.document is None:
+                errors += not read.skipped
+                print(f"clawkb: {'note: ' if read.skipped else ''}{read.name}: {'skipped: ' if read.skipped else ''}"
+                      f"{read.error}", file=sys.stderr)
+                continue
+            result = diagnose_document(read.document, kb, name=read.name, min_confidence=args.min_confidence,
+                                       max_evidence=args.max_evidence, detail=args.format != "json" or args.detail)
+            found |= bool(result["diagnoses"])
+            text = output.render(result, args.format, style, templates=args.settings.templates)
+            output.write(sys.stdout, text if args.format == "json" else text + "\n")
+    except ReadError as exc:  # the scanner asked for cannot run here
+        raise UsageError(f"CLAWKB_SCANNER: {exc}") from None
     if errors:
         return EXIT_ERROR
     return EXIT_FOUND if found else EXIT_NONE
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    kb = _kb(args)
-    width = max(len(s.id) for s in kb.signatures)
-    for s in kb.signatures:
-        output.write(sys.stdout, f"{s.id.ljust(width)}  {s.severity:<8} {s.versions['status']:<15} {s.title}")
+    output.write(sys.stdout, output.signature_table(_kb(args).signatures))
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    kb = _kb(args)
-    try:
-        sig = kb.get(args.id)
-    except KeyError:
-        raise UsageError(f"no signature {args.id!r} (see `clawkb list`)") from None
     from .pages import signature_markdown  # the same text as the site page
 
-    from pathlib import Path
-
-    templates = args.settings.templates and Path(args.settings.templates)
-    output.write(sys.stdout, signature_markdown(sig, kb, for_terminal=True, templates=templates))
+    kb = _kb(args)
+    output.write(sys.stdout, signature_markdown(_signature(kb, args.id), kb, for_terminal=True,
+                                                templates=args.settings.templates))
     return 0
 
 
@@ -129,17 +105,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_test(args: argparse.Namespace) -> int:
     kb = _kb(args)
-    from .selftest import confusion, format_confusion, run_examples
+    from .selftest import run_examples, summary
 
     results = run_examples(kb, min_confidence=args.min_confidence)
-    failed = [r for r in results if not r.ok]
-    for r in results:
-        mark = "ok  " if r.ok else "FAIL"
-        if args.verbose or not r.ok:
-            output.write(sys.stdout, f"{mark} {r.signature} {r.kind}[{r.index}]" + (f": {r.message}" if r.message else ""))
-    output.write(sys.stdout, format_confusion(confusion(results)))
-    output.write(sys.stdout, f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed else 0
+    output.write(sys.stdout, summary(results, args.verbose))
+    return 0 if all(r.ok for r in results) else 1
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -161,12 +131,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     for note in checkup.notes:
         print(f"clawkb: note: {note}", file=sys.stderr)
     result = checkup.result
-    if args.format == "json":
-        output.write(sys.stdout, output.json_line(result))
-    elif args.format == "markdown":
-        output.write(sys.stdout, output.markdown_report(result, args.settings.templates))
-    else:
-        output.write(sys.stdout, output.doctor_report(result, output.Style(sys.stdout, args.settings.colour), checkup.healthy))
+    style = output.Style(sys.stdout, args.settings.colour)
+    output.write(sys.stdout, output.render(result, args.format, style, templates=args.settings.templates,
+                                           healthy=checkup.healthy))
     if result["diagnoses"]:
         return EXIT_FOUND
     return EXIT_ERROR if checkup.unreadable else EXIT_NONE
@@ -181,10 +148,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
     kb = _kb(args)
     if args.id is None:
         raise UsageError("say which failure to fix: clawkb fix ID (see clawkb doctor)")
-    try:
-        sig = kb.get(args.id)
-    except KeyError:
-        raise UsageError(f"no signature {args.id!r} (see `clawkb list`)") from None
+    sig = _signature(kb, args.id)
     if not sig.repairs:
         raise UsageError(f"{args.id} has no local repair; its page says what to do: {kb.url(sig.id)}")
     return run(sig.repairs, args, note=sig.upstream_fix)
@@ -378,12 +342,9 @@ def build_parser(command: Optional[str] = None) -> argparse.ArgumentParser:
 
 def _confidence(text: str) -> float:
     try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= v <= 1.0:
-        raise argparse.ArgumentTypeError("must be between 0 and 1")
-    return v
+        return confidence(text)
+    except SettingError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: Optional[Sequence[str]] = None, settings: Optional[Settings] = None) -> int:

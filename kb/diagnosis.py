@@ -11,7 +11,7 @@ streamed through the scanner, which is built on first need and shared by every i
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Iterable, Optional, Union
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Optional, Sequence, Union
 
 from clawkb.matcher import Document, diagnose, normalise
 from clawkb.matcher.calibration import calibrate
@@ -92,6 +92,40 @@ class Reader:
 
         doc, _stream = stream_document(rest(), self.index, self.scanner())
         return doc
+
+
+class Read(NamedTuple):
+    """One input of `read_inputs`: its document, or the one-line reason it could not be read."""
+    name: str
+    document: Optional[Document]
+    error: Optional[str]
+    skipped: bool = False  # found in a directory and not a text log: not one of the inputs
+
+
+def read_inputs(paths: Sequence[str], reader: Reader,
+                watch: Callable[[Input], tuple[Callable[[int], None], Callable[[], None]]] = lambda inp: (lambda n: None, lambda: None),
+                ) -> Iterator[Read]:
+    """Each input `paths` name (files, directories walked, "-" or none for stdin), read in turn: what
+    `clawkb match` reads. `watch(input)` gives the (seen, done) callbacks of its progress line."""
+    from .inputs import NotText, iter_inputs
+
+    for name, inp, error in iter_inputs(paths):
+        if error is not None or inp is None:
+            yield Read(name, None, error or "cannot be read")
+            continue
+        seen, done = watch(inp)
+        try:
+            yield Read(name, reader.read(inp.chunks, seen), None)
+        except NotText as exc:
+            yield Read(name, None, str(exc), skipped=inp.walked)
+        except ReadError:
+            raise  # the scanner itself cannot run: no input can be read
+        except InputError as exc:
+            yield Read(name, None, str(exc))
+        except OSError as exc:
+            yield Read(name, None, exc.strerror or str(exc))
+        finally:
+            done()
 
 
 def open_source(source: Source) -> Input:

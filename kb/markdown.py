@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Optional, Union
 
 from clawkb.matcher import redact
 
@@ -31,7 +31,7 @@ def clean_line(text: str, width: int) -> str:
 
 def render(records: list[dict[str, Any]], *, where: str = "this input", site_url: Optional[str] = None,
            marker: str = "", removed: Iterable[str] = (), closest: Iterable[dict[str, Any]] = (),
-           max_lines: int = 8, width: int = 300, with_fix: bool = True, templates: Optional[Path] = None) -> str:
+           max_lines: int = 8, width: int = 300, with_fix: bool = True, templates: Optional[Union[str, Path]] = None) -> str:
     """The Markdown of `records` (the diagnosis records of report.py). `where` names what was read
     ("this input", "this issue"); `marker` and `site_url` are the issue comment's (its hidden marker and
     its footer); with a `site_url` each diagnosis links that site's page."""

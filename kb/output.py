@@ -117,12 +117,25 @@ def doctor_report(result: dict[str, Any], style: Style, healthy: str) -> str:
 
 def markdown_report(result: dict[str, Any], templates: Optional[str] = None) -> str:
     """`--format markdown`: the issue comment's renderer, for what was read here."""
-    from pathlib import Path
-
     from .markdown import render
 
-    return render(result["diagnoses"], closest=result.get("closest") or (),
-                  templates=Path(templates) if templates else None).strip()
+    return render(result["diagnoses"], closest=result.get("closest") or (), templates=templates).strip()
+
+
+def render(result: dict[str, Any], fmt: str, style: Style, *, templates: Optional[str] = None,
+           healthy: Optional[str] = None) -> str:
+    """A match (or, with `healthy`, a doctor) result in one of the `--format` choices."""
+    if fmt == "json":
+        return json_line(result)
+    if fmt == "markdown":
+        return markdown_report(result, templates)
+    return text_report(result, style) if healthy is None else doctor_report(result, style, healthy)
+
+
+def signature_table(signatures) -> str:
+    """`clawkb list`: id, severity, status and title of each signature, one a line."""
+    width = max(len(s.id) for s in signatures)
+    return "\n".join(f"{s.id.ljust(width)}  {s.severity:<8} {s.versions['status']:<15} {s.title}" for s in signatures)
 
 
 def write(stream: TextIO, text: str) -> None:

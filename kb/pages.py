@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from jinja2 import Environment, FileSystemLoader
 
@@ -21,7 +21,7 @@ def templates_dir() -> Path:
     return Path(str(resources.files("clawkb.site_templates")))
 
 
-def environment(directory: Optional[Path] = None) -> Environment:
+def environment(directory: Optional[Union[str, Path]] = None) -> Environment:
     return Environment(
         loader=FileSystemLoader(str(directory or templates_dir())),
         keep_trailing_newline=True,
@@ -58,7 +58,7 @@ def page_tags(sig: Signature) -> list[str]:
 
 def signature_markdown(sig: Signature, kb: KnowledgeBase, *, for_terminal: bool = False,
                        scripts: Optional[dict[str, Any]] = None, link_prefix: str = "../",
-                       templates: Optional[Path] = None) -> str:
+                       templates: Optional[Union[str, Path]] = None) -> str:
     env = environment(templates)
     fix = []
     for step in sig.fix:

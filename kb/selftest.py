@@ -67,3 +67,13 @@ def format_confusion(table: dict[str, dict[str, int]]) -> str:
     for row in sorted(table):
         lines.append(f"  {row.ljust(width)}" + " ".join(str(table[row].get(c, "")).rjust(4) for c in cols))
     return "\n".join(lines)
+
+
+def summary(results: list[ExampleResult], verbose: bool = False) -> str:
+    """What `clawkb test` prints: each failed example (each one with `verbose`), the confusion table
+    and the count."""
+    failed = sum(not r.ok for r in results)
+    lines = [f"{'ok  ' if r.ok else 'FAIL'} {r.signature} {r.kind}[{r.index}]" + (f": {r.message}" if r.message else "")
+             for r in results if verbose or not r.ok]
+    lines += [format_confusion(confusion(results)), f"{len(results) - failed} passed, {failed} failed"]
+    return "\n".join(lines)

@@ -45,7 +45,8 @@ def _size(value: str) -> int:
     return n
 
 
-def _confidence(value: str) -> float:
+def confidence(value: str) -> float:
+    """A confidence threshold, 0..1 (--min-confidence and CLAWKB_MIN_CONFIDENCE alike)."""
     try:
         v = float(value)
     except ValueError:
@@ -84,7 +85,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("CLAWKB_BOT_LOGIN", "bot_login", str, "gh: the login the token writes as (else looked up)"),
     Variable("CLAWKB_TOKEN_IS_GITHUB_TOKEN", "token_is_github_token", _flag,
              "gh: 1 when the token is the workflow's GITHUB_TOKEN (github-actions[bot])"),
-    Variable("CLAWKB_MIN_CONFIDENCE", "gh_min_confidence", _confidence, "gh comment: overrides --min-confidence"),
+    Variable("CLAWKB_MIN_CONFIDENCE", "gh_min_confidence", confidence, "gh comment: overrides --min-confidence"),
     Variable("CLAWKB_LABELS", "gh_labels", _flag, "gh comment: 1 to add/remove clawkb:<id> labels"),
     Variable("CLAWKB_COMMENT_ON_NO_MATCH", "gh_comment_on_no_match", _flag, "gh comment: 1 to comment when nothing matches"),
     Variable("CLAWKB_NO_PACING", "gh_no_pacing", lambda v: v != "", "gh: set to skip the pause between writes"),
