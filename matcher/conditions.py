@@ -8,7 +8,7 @@ so the index does not import the scanner that imports it.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 from .regex_safety import alternatives, needles_of, plain
 from .vocabulary import set_selectivity
@@ -25,16 +25,17 @@ MAX_CONJUNCTION = 2  # needle sets required together on a line (in any order); a
 # three times the orderings and rarely singles out fewer lines
 
 
-def indicator_condition(ind: "CompiledIndicator") -> tuple[tuple[frozenset, ...], ...]:
+def indicator_condition(ind: "CompiledIndicator", alts_of_regex: Optional[tuple] = None) -> tuple[tuple[frozenset, ...], ...]:
     """What a line must hold for the indicator to match it, as alternatives each of which is a
     conjunction of needle sets (in any order): per top-level alternative of a regex, up to the
     `MAX_CONJUNCTION` most selective of its requirements; for a literal, its needles; for a phrase
-    one set of its distinctive words (fuzzy matching requires none of them in particular)."""
+    one set of its distinctive words (fuzzy matching requires none of them in particular).
+    `alts_of_regex` are a regex's alternatives as `regex_reading.read_regex` read them."""
     if ind.condition is not None:
         return ind.condition
     spec = ind.spec
     if spec.kind == "regex":
-        alts = alternatives(spec.pattern, key=set_selectivity)
+        alts = alts_of_regex if alts_of_regex is not None else alternatives(spec.pattern, key=set_selectivity)
     elif spec.kind == "literal":
         needles = needles_of(spec.pattern)
         alts = (tuple(frozenset([n]) for n in needles),) if needles else ()

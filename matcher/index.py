@@ -15,7 +15,7 @@ from .model import Capture, Indicator, Rule
 from .needles import Needles
 from .regex_code import capture, rebuild
 from .normalise import canonical
-from .regex_safety import check_regex, required_words, top_level_branches
+from .regex_reading import RegexReading, read_regex
 from .vocabulary import COMMON, STOP, is_common_word
 
 _WORD = re.compile(r"[a-z][a-z0-9_-]{3,}")
@@ -199,17 +199,16 @@ def _phrase_anchors(needle: str) -> tuple[str, ...]:
 def compile_indicator(ind: Indicator) -> CompiledIndicator:
     from .conditions import NoPrefilterWords, indicator_condition
 
-    compiled = _compile_indicator(ind)
+    reading = read_regex(ind.pattern, common=COMMON, anchors=not ind.case_sensitive) if ind.kind == "regex" else None
+    compiled = _compile_indicator(ind, reading)
     try:
-        condition = indicator_condition(compiled)
+        condition = indicator_condition(compiled, reading.alternatives if reading else None)
     except NoPrefilterWords:
         return compiled  # the scanner reports it if it ever needs this indicator
     must = _must(compiled, condition)
     compiled = compiled._replace(condition=condition, must=must, gate=gate_of(must))
-    if compiled.regex is not None and len(must) > 1:
-        branches = top_level_branches(ind.pattern)
-        if len(branches) == len(must):
-            compiled = compiled._replace(parts=tuple(LazyRegex.stored(b, compiled.regex.flags) for b in branches))
+    if reading is not None and len(must) > 1 and len(reading.branches) == len(must):
+        compiled = compiled._replace(parts=tuple(LazyRegex.stored(b, compiled.regex.flags) for b in reading.branches))
     return compiled
 
 
@@ -253,14 +252,11 @@ def holds(must: tuple, text: str) -> bool:
     return not must or any(all(any(n in text for n in group) for group in alt) for alt in must)
 
 
-def _compile_indicator(ind: Indicator) -> CompiledIndicator:
-    if ind.kind == "regex":
-        check_regex(ind.pattern)
+def _compile_indicator(ind: Indicator, reading: Optional[RegexReading]) -> CompiledIndicator:
+    if reading is not None:  # a regex, read (and found safe) by read_regex
         flags = 0 if ind.case_sensitive else re.IGNORECASE
         re.compile(ind.pattern, flags)  # raises re.error now rather than on first use
-        rx = LazyRegex.stored(ind.pattern, flags)
-        anchors = () if ind.case_sensitive else required_words(ind.pattern, common=COMMON)
-        return CompiledIndicator(ind, rx, "", anchors)
+        return CompiledIndicator(ind, LazyRegex.stored(ind.pattern, flags), "", reading.anchors)
     if ind.kind == "literal":
         needle = ind.pattern if ind.case_sensitive else canonical(ind.pattern)
         return CompiledIndicator(ind, None, needle, ())
@@ -275,8 +271,7 @@ def compile_rules(rules: Sequence[Rule]) -> Index:
             rule=rule,
             indicators=tuple(compile_indicator(i) for i in rule.indicators),
             negatives=tuple(compile_indicator(i) for i in rule.negatives),
-            captures=tuple((c, LazyRegex.stored(_checked(c.pattern), re.IGNORECASE), required_words(c.pattern))
-                           for c in rule.captures),
+            captures=tuple(_compile_capture(c) for c in rule.captures),
         ))
     words = set()
     for r in compiled:
@@ -291,7 +286,7 @@ def compile_rules(rules: Sequence[Rule]) -> Index:
                  tuple(anchor_needs(r) for r in compiled))
 
 
-def _checked(pattern: str) -> str:
-    check_regex(pattern)
-    re.compile(pattern)
-    return pattern
+def _compile_capture(c: Capture) -> tuple[Capture, LazyRegex, tuple[str, ...]]:
+    anchors = read_regex(c.pattern).anchors  # raises for a regex clawkb refuses
+    re.compile(c.pattern, re.IGNORECASE)
+    return c, LazyRegex.stored(c.pattern, re.IGNORECASE), anchors

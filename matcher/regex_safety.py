@@ -79,10 +79,20 @@ def _has_branch(items) -> bool:
 def check_regex(pattern: str) -> None:
     """Raise UnsafeRegex (or re.error) unless `pattern` compiles and searches in linear time."""
     re.compile(pattern)
-    _walk(sre_parse.parse(pattern), False)
+    check_parsed(sre_parse.parse(pattern))
 
 
-def required_words(pattern: str, min_len: int = 4, common: frozenset = frozenset()) -> tuple[str, ...]:
+def check_parsed(items) -> None:
+    """Raise UnsafeRegex unless the parsed pattern `items` searches in linear time."""
+    _walk(items, False)
+
+
+def parse(pattern: str):
+    """The parsed pattern (`re`'s own parser); raises re.error for what does not compile."""
+    return sre_parse.parse(pattern)
+
+
+def required_words(pattern, min_len: int = 4, common: frozenset = frozenset()) -> tuple[str, ...]:
     """Lower-case words of which every match of `pattern` contains at least one.
 
     Read off the parsed pattern: a literal run is required as it stands; a group or a repetition with
@@ -90,7 +100,7 @@ def required_words(pattern: str, min_len: int = 4, common: frozenset = frozenset
     words. Of all the requirements of a sequence the most selective is kept (longest shortest word,
     then fewest words), preferring requirements with no word from `common` (words so frequent that
     they select nearly every line). Empty when nothing can be required (the regex then runs on every line).
-    ASCII words need `min_len` characters, other scripts two.
+    ASCII words need `min_len` characters, other scripts two. `pattern` may also be a parsed item list.
     """
     def words_of(run: str) -> list[str]:
         return [w for w in re.findall(r"[a-z0-9_=:./()-]+|[^\x00-\x7f\s]+", run.lower())
@@ -132,7 +142,7 @@ def required_words(pattern: str, min_len: int = 4, common: frozenset = frozenset
         flush()
         return best
 
-    found = req(sre_parse.parse(pattern))
+    found = req(sre_parse.parse(pattern) if isinstance(pattern, str) else pattern)
     return tuple(sorted(found)) if found else ()
 
 
@@ -285,17 +295,19 @@ def requirements(pattern, min_len: int = 3, key=_longest_shortest) -> tuple[froz
     return tuple(dict.fromkeys(req(items)))
 
 
-def alternatives(pattern: str, min_len: int = 3, key=_longest_shortest) -> tuple[tuple[frozenset, ...], ...]:
+def alternatives(pattern: str, min_len: int = 3, key=_longest_shortest, *, parsed=None,
+                 texts: Optional[list[str]] = None) -> tuple[tuple[frozenset, ...], ...]:
     """The requirements of each top-level alternative of `pattern` (one alternative when it has no
     top-level `|`): a line can match only if it meets every requirement of some alternative.
-    An alternative with no requirement makes the result empty (any line might match)."""
-    texts = top_level_branches(pattern)
+    An alternative with no requirement makes the result empty (any line might match). `parsed` and
+    `texts` are the pattern already parsed and split (`top_level_branches`), when the caller has them."""
+    texts = top_level_branches(pattern) if texts is None else texts
     if len(texts) > 1:
         # split as written: the parser factors out what the branches start with (`\\ba|\\bb` becomes
         # `\\b(?:a|b)`), and a factored branch would give one merged requirement for all of them
         branches = [list(sre_parse.parse(t)) for t in texts]
     else:
-        items = list(sre_parse.parse(pattern))
+        items = list(sre_parse.parse(pattern) if parsed is None else parsed)
         branches = items[0][1][1] if len(items) == 1 and items[0][0] == sre_constants.BRANCH else [items]
     out = []
     for branch in branches:

@@ -124,7 +124,8 @@ def test_a_regex_split_into_its_branches_matches_exactly_where_the_whole_regex_d
     """Big alternations are searched branch by branch, only the branches whose needles a line holds
     (so a paste compiles few of them): on every example and corpus line, the same verdict as the
     whole regex."""
-    from clawkb.matcher.index import matches, top_level_branches
+    from clawkb.matcher.index import matches
+    from clawkb.matcher.regex_safety import top_level_branches
     from clawkb.kb.compiled import load
 
     assert top_level_branches(r"(?i)a|b(c|d)|[|x]|e\|f") == ["(?i)a", "(?i)b(c|d)", "(?i)[|x]", r"(?i)e\|f"]

@@ -49,3 +49,26 @@ def test_an_accepted_pattern_stays_linear_on_hostile_lines():
 ])
 def test_required_words_let_lines_be_skipped_safely(pattern, words):
     assert required_words(pattern) == words
+
+
+def test_an_indicator_regex_is_parsed_once_for_all_the_index_learns_from_it(kb, monkeypatch):
+    """read_regex reads anchors, branches and each branch's requirements off one parse of the whole
+    pattern (only a pattern with top-level `|` is parsed again, branch by branch), and reads what the
+    separate functions read."""
+    from clawkb.matcher import regex_reading, regex_safety
+    from clawkb.matcher.vocabulary import COMMON, set_selectivity
+
+    patterns = [i["regex"] for s in kb.signatures for group in ("indicators", "negative")
+                for i in s.evidence.get(group, []) if "regex" in i]
+    assert len(patterns) > 100
+    whole = []
+    real = regex_safety.sre_parse.parse
+    monkeypatch.setattr(regex_safety.sre_parse, "parse", lambda p, *a: (whole.append(p), real(p, *a))[1])
+    for p in patterns:
+        whole.clear()
+        reading = regex_reading.read_regex(p, common=COMMON)
+        assert whole.count(p) == 1, p  # the whole pattern: once
+        monkeypatch.undo()
+        assert reading.anchors == required_words(p, common=COMMON)
+        assert reading.alternatives == regex_safety.alternatives(p, key=set_selectivity)
+        monkeypatch.setattr(regex_safety.sre_parse, "parse", lambda p, *a: (whole.append(p), real(p, *a))[1])
