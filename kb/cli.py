@@ -7,7 +7,7 @@ import sys
 from typing import Any, Optional, Sequence
 
 from clawkb.matcher import InputError
-from clawkb.matcher.model import MIN_CONFIDENCE
+from clawkb.matcher.model import MAX_EVIDENCE, MIN_CONFIDENCE
 
 from . import output
 from .inputs import Input, read_whole
@@ -255,7 +255,7 @@ def _add_match(sub) -> None:
     m.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     m.add_argument("--min-confidence", type=_confidence, default=MIN_CONFIDENCE, metavar="X",
                    help=f"report diagnoses with at least this confidence (0..1, default {MIN_CONFIDENCE})")
-    m.add_argument("--max-evidence", type=int, default=8, metavar="N", help="evidence lines per diagnosis")
+    m.add_argument("--max-evidence", type=int, default=MAX_EVIDENCE, metavar="N", help="evidence lines per diagnosis")
     m.add_argument("--detail", action="store_true", help="json: include explanation and fix steps")
     m.add_argument("--quiet", "-q", action="store_true", help="no progress line on stderr (shown for inputs over 50 MB on a terminal)")
     m.set_defaults(func=cmd_match)

@@ -171,7 +171,7 @@ def _stored_rules(blobs: tuple[bytes, ...]) -> StoredRules:
 def anchor_needs(rule: CompiledRule) -> Optional[Needs]:
     """What one of a rule's anchor indicators needs of a line before it can match it, as
     `Lookup.holding` looks: (form, words) per anchor; None when some anchor may match any line.
-    The same necessary conditions `score.indicator_hits` narrows its candidate lines by."""
+    The same necessary conditions `hits.indicator_hits` narrows its candidate lines by."""
     needs = []
     for ind in rule.indicators:
         if ind.spec.role != "anchor":

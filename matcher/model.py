@@ -12,6 +12,7 @@ from typing import Literal, NamedTuple, Optional
 MIN_CONFIDENCE = 0.5  # reported diagnoses: the evidence is more likely than not to mean this failure
 WINDOW = 40  # lines within which a rule's indicators count in full
 MIN_SIMILARITY = 88  # a phrase's rapidfuzz partial-ratio cut-off
+MAX_EVIDENCE = 8  # evidence lines shown per diagnosis
 
 IndicatorKind = Literal["phrase", "literal", "regex"]
 Role = Literal["anchor", "support"]

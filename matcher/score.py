@@ -19,135 +19,17 @@ likely than not to mean this failure). The order is by confidence, except that a
 """
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from typing import NamedTuple, Optional, Sequence
 
-from .index import CompiledIndicator, CompiledRule, Index, matches
-from .model import MIN_CONFIDENCE, Diagnosis, Document, EvidenceHit, Line
-from .needles import Needles
-from .phrase import partial_scores
+from .hits import Hit, Lookup, indicator_hits, timestamp_of
+from .index import CompiledRule, Index
+from .model import MAX_EVIDENCE, MIN_CONFIDENCE, Diagnosis, Document, EvidenceHit
 from .versions import verdict as version_verdict
 
 OUTSIDE_WINDOW = 0.5
 REACH = 400  # lines around the best window where evidence still counts, at OUTSIDE_WINDOW
 VERSION_PENALTY = 0.6
-
-
-class _Hit(NamedTuple):
-    pos: int  # index into document lines
-    strength: float
-
-
-class Lookup:
-    """Which lines of a document hold a word: each form of the lines (`canon`, `masked`, `text`) is
-    joined once and searched with `str.find`, a few searches per word instead of a test on every
-    line for every indicator (a large log keeps thousands of lines around its failures)."""
-
-    __slots__ = ("lines", "needles", "_joined", "_pairs", "_present")
-
-    def __init__(self, lines: Sequence[Line], needles: Optional[Needles] = None):
-        self.lines = lines
-        self.needles = needles  # the index's needles: found in one pass per form, the first time one is asked for
-        self._joined: dict[str, tuple[str, list[int]]] = {}
-        self._pairs: Optional[tuple[list[int], list[tuple[int, str, str]]]] = None
-        self._present: dict[str, dict[str, list[int]]] = {}
-
-
-    def short_pairs(self, shorter_than: int) -> list[tuple[int, str, str]]:
-        """(position, masked text, next line's masked text) of adjacent lines (at most two input
-        lines apart) whose first is shorter than `shorter_than`: where a wrapped phrase may be.
-        Gateway lines are mostly long, so these are few; they are sorted by length once."""
-        if self._pairs is None:
-            lines = self.lines
-            pairs = sorted(((len(lines[p].masked), p) for p in range(len(lines) - 1)
-                            if lines[p + 1].no - lines[p].no <= 2))
-            self._pairs = ([n for n, _p in pairs],
-                           [(p, lines[p].masked, lines[p + 1].masked) for _n, p in pairs])
-        lengths, pairs = self._pairs
-        return sorted(pairs[:bisect_left(lengths, shorter_than)])
-
-    def meets(self, needs) -> bool:
-        """Whether the lines meet one of a rule's anchor needs (`index.anchor_needs`; None: always)."""
-        return needs is None or any(self.holding(words, form) for form, words in needs)
-
-    def _form(self, form: str) -> tuple[str, list[int]]:
-        got = self._joined.get(form)
-        if got is None:
-            # "lower": the lines as given, lower-cased (where a case-insensitive regex on `text` looks)
-            texts = [line.text.lower() for line in self.lines] if form == "lower" else [getattr(line, form) for line in self.lines]
-            starts, pos = [], 0
-            for t in texts:
-                starts.append(pos)
-                pos += len(t) + 1
-            got = self._joined[form] = ("\n".join(texts), starts)
-        return got
-
-    def holding(self, words: Sequence[str], form: str = "canon") -> list[int]:
-        """Positions, in order, of the lines whose `form` holds one of the words."""
-        joined, starts = self._form(form)
-        found: set[int] = set()
-        last = len(starts) - 1
-        present = None
-        known = self.needles.words if self.needles is not None else ()
-        for w in words:
-            if w in known:
-                if present is None:
-                    present = self._present.get(form)
-                    if present is None:
-                        present = self._present[form] = self.needles.lines_holding(joined, starts)
-                found.update(present.get(w, ()))
-                continue
-            if "\n" in w:  # could run from one line into the next in the joined text: line by line
-                found.update(p for p, line in enumerate(self.lines) if w in getattr(line, form))
-                continue
-            i = joined.find(w)
-            while i >= 0:
-                pos = bisect_right(starts, i) - 1
-                found.add(pos)
-                i = joined.find(w, starts[pos + 1]) if pos < last else -1
-        return sorted(found)
-
-
-def indicator_hits(ind: CompiledIndicator, lines: Sequence[Line], lookup: Optional[Lookup] = None) -> list[_Hit]:
-    """Every line where one indicator matches, in line order. `lookup` is the lines' `Lookup`,
-    shared by the indicators of one document."""
-    spec = ind.spec
-    if lookup is None:
-        lookup = Lookup(lines)
-    hits: list[_Hit] = []
-    if spec.kind == "regex":
-        assert ind.regex is not None
-        if ind.gate and lookup.needles is not None:  # one pass found them: only the lines that may match
-            candidates: Sequence[int] = lookup.holding(ind.gate)
-        else:
-            candidates = lookup.holding(ind.anchors) if ind.anchors else range(len(lines))
-        for pos in candidates:
-            if matches(ind, lines[pos].text, lines[pos].canon):
-                hits.append(_Hit(pos, 1.0))
-        return hits
-    if spec.kind == "literal":
-        return [_Hit(pos, 1.0) for pos in lookup.holding([ind.needle], "text" if spec.case_sensitive else "canon")]
-    # phrase: fuzzy partial match against lines at least as long as the phrase (a short line
-    # would otherwise "match" as a fragment of the phrase), and against pairs of adjacent lines
-    # so that a phrase split by a wrap or a line break is still found
-    needle = ind.needle
-    need = max(len(needle) - 2, 1)
-    anchors = ind.anchors
-    choices: dict[int, str] = {}
-    for pos in (lookup.holding(anchors, "masked") if anchors else range(len(lines))):
-        if len(lines[pos].masked) >= need:
-            choices[pos] = lines[pos].masked
-    found = partial_scores(needle, choices, spec.min_similarity) if choices else {}
-    pairs = {}
-    for pos, a, b in lookup.short_pairs(need):
-        if pos not in found and len(a) + len(b) + 1 >= need:
-            joined = a + " " + b
-            if not anchors or any(w in joined for w in anchors):
-                pairs[pos] = joined
-    if pairs:
-        found.update(partial_scores(needle, pairs, spec.min_similarity))
-    return sorted((_Hit(pos, s) for pos, s in found.items()), key=lambda h: h.pos)
 
 
 def _noisy_or(values: Sequence[float]) -> float:
@@ -159,11 +41,11 @@ def _noisy_or(values: Sequence[float]) -> float:
 
 class _Scored(NamedTuple):
     confidence: float
-    chosen: dict  # indicator id -> _Hit used for the score
-    all_hits: dict  # indicator id -> list[_Hit]
+    chosen: dict  # indicator id -> Hit used for the score
+    all_hits: dict  # indicator id -> list[Hit]
 
 
-def _best_window(rule: CompiledRule, hits: dict[str, list[_Hit]], line_no) -> tuple[float, dict]:
+def _best_window(rule: CompiledRule, hits: dict[str, list[Hit]], line_no) -> tuple[float, dict]:
     """The densest window of `rule.window` lines that holds an anchor hit, scored by noisy-OR.
 
     Window starts are taken only at hit lines up to one window before an anchor hit, so the
@@ -263,7 +145,7 @@ def diagnose(
     index: Index,
     *,
     min_confidence: float = MIN_CONFIDENCE,
-    max_evidence: int = 8,
+    max_evidence: int = MAX_EVIDENCE,
     only: Optional[Sequence[str]] = None,
 ) -> list[Diagnosis]:
     """Ranked diagnoses for a normalised document. Pure: no I/O, no global state."""
@@ -277,76 +159,76 @@ def diagnose(
             continue  # none of its anchors can match: zero, without loading the rule
         rule = index.rules[i]
         scored = score_rule(rule, doc, lookup)
-        conf = scored.confidence
-        if conf <= 0:
+        if scored.confidence <= 0:
             continue
-        verdict = None
+        conf, verdict = scored.confidence, None
         if doc.openclaw_version and rule.rule.affected:
             verdict = version_verdict(doc.openclaw_version, rule.rule.affected)
             if verdict.status in ("fixed-before", "not-introduced"):
                 conf *= VERSION_PENALTY
-        if conf < min_confidence:
-            continue
-        # evidence: the chosen hit of each indicator first, then other hits, in line order
-        chosen_pos = {(ind_id, h.pos) for ind_id, h in scored.chosen.items()}
-        ev: list[EvidenceHit] = []
-        seen_lines: set[int] = set()
-        ordered = sorted(
-            ((ind_id, h) for ind_id, hs in scored.all_hits.items() for h in hs),
-            key=lambda t: ((t[0], t[1].pos) not in chosen_pos, t[1].pos),
-        )
-        anchor_ids = {i.spec.id for i in rule.indicators if i.spec.role == "anchor"}
-        anchor_pos = sorted({h.pos for i in anchor_ids for h in scored.all_hits.get(i, ())})
-        occurrences = sorted({doc.lines[p].no for p in anchor_pos})  # a cut line shares its number
-        places = sorted({doc.lines[p].place for p in anchor_pos})
-        reach = rule.rule.window + REACH
-        total_lines = {h.pos for _i, h in ordered if _near(doc.lines[h.pos].place, places, reach)}
-        for ind_id, h in ordered:
-            if h.pos in seen_lines or h.pos not in total_lines:
-                continue
-            seen_lines.add(h.pos)
-            line = doc.lines[h.pos]
-            ev.append(EvidenceHit(line=line.no, text=line.text, indicator=ind_id, strength=round(h.strength, 3)))
-            if len(ev) >= max_evidence:
-                break
-        ev.sort(key=lambda e: e.line)
-        first = doc.lines[anchor_pos[0]] if anchor_pos else None
-        last = doc.lines[anchor_pos[-1]] if anchor_pos else None
-        last_line, last_time = (last.no, timestamp_of(last.text)) if last else (0, None)
-        more = 0  # hits a large log had too many of to keep: counted by the stream
-        for e in doc.elided:
-            if e.rule == rule.rule.id:
-                more += e.count
-                if e.last_line > last_line:
-                    last_line, last_time = e.last_line, e.last_time or last_time
-        results.append(Diagnosis(
-            id=rule.rule.id,
-            confidence=round(min(conf, 1.0), 4),
-            evidence=tuple(ev),
-            evidence_total=len(total_lines) + more,
-            captures=_captures(rule, doc, lookup, places, total_lines),
-            verdict=verdict,
-            first_line=first.no if first else 0,
-            last_line=last_line,
-            occurrences=len(occurrences) + more,
-            first_time=timestamp_of(first.text) if first else None,
-            last_time=last_time,
-        ))
+        if conf >= min_confidence:
+            results.append(_diagnosis(rule, doc, lookup, scored, conf, verdict, max_evidence))
     return rank(results, index)
+
+
+def _diagnosis(rule: CompiledRule, doc: Document, lookup: Lookup, scored: _Scored, conf: float, verdict,
+               max_evidence: int) -> Diagnosis:
+    """A reported rule as a diagnosis: its evidence, where and how often it occurs, its captures."""
+    anchor_ids = {i.spec.id for i in rule.indicators if i.spec.role == "anchor"}
+    anchor_pos = sorted({h.pos for i in anchor_ids for h in scored.all_hits.get(i, ())})
+    places = sorted({doc.lines[p].place for p in anchor_pos})
+    evidence, total_lines = _evidence(rule, doc, scored, places, max_evidence)
+    first = doc.lines[anchor_pos[0]] if anchor_pos else None
+    last = doc.lines[anchor_pos[-1]] if anchor_pos else None
+    last_line, last_time = (last.no, timestamp_of(last.text)) if last else (0, None)
+    more = 0  # hits a large log had too many of to keep: counted by the stream
+    for e in doc.elided:
+        if e.rule == rule.rule.id:
+            more += e.count
+            if e.last_line > last_line:
+                last_line, last_time = e.last_line, e.last_time or last_time
+    return Diagnosis(
+        id=rule.rule.id,
+        confidence=round(min(conf, 1.0), 4),
+        evidence=evidence,
+        evidence_total=len(total_lines) + more,
+        captures=_captures(rule, doc, lookup, places, total_lines),
+        verdict=verdict,
+        first_line=first.no if first else 0,
+        last_line=last_line,
+        occurrences=len({doc.lines[p].no for p in anchor_pos}) + more,  # a cut line shares its number
+        first_time=timestamp_of(first.text) if first else None,
+        last_time=last_time,
+    )
+
+
+def _evidence(rule: CompiledRule, doc: Document, scored: _Scored, places: list[int],
+              max_evidence: int) -> tuple[tuple[EvidenceHit, ...], set[int]]:
+    """Up to `max_evidence` evidence lines, in line order (the chosen hit of each indicator first, then
+    other hits), and every line position that is evidence (within reach of an anchor hit)."""
+    chosen_pos = {(ind_id, h.pos) for ind_id, h in scored.chosen.items()}
+    ordered = sorted(
+        ((ind_id, h) for ind_id, hs in scored.all_hits.items() for h in hs),
+        key=lambda t: ((t[0], t[1].pos) not in chosen_pos, t[1].pos),
+    )
+    reach = rule.rule.window + REACH
+    total_lines = {h.pos for _i, h in ordered if _near(doc.lines[h.pos].place, places, reach)}
+    ev: list[EvidenceHit] = []
+    seen_lines: set[int] = set()
+    for ind_id, h in ordered:
+        if h.pos in seen_lines or h.pos not in total_lines:
+            continue
+        seen_lines.add(h.pos)
+        line = doc.lines[h.pos]
+        ev.append(EvidenceHit(line=line.no, text=line.text, indicator=ind_id, strength=round(h.strength, 3)))
+        if len(ev) >= max_evidence:
+            break
+    return tuple(sorted(ev, key=lambda e: e.line)), total_lines
 
 
 def _near(no: int, anchors: list[int], reach: int) -> bool:
     i = bisect_left(anchors, no - reach)
     return i < len(anchors) and anchors[i] <= no + reach
-
-
-_TIMESTAMP = re.compile(r"\b(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:?\d{2})?)")
-
-
-def timestamp_of(text: str) -> Optional[str]:
-    """The ISO timestamp a log line starts with or carries (OpenClaw's console and file logs)."""
-    m = _TIMESTAMP.search(text[:200])
-    return m.group(1) if m else None
 
 
 def rank(results: list[Diagnosis], index: Index) -> list[Diagnosis]:

@@ -29,7 +29,8 @@ from .model import WINDOW, Document, Elided, Line
 from .normalise import LONG_LINE_READ, SECRET_REACH, document, normalise_lines
 from .conditions import indicator_condition
 from .prefilter import VERSION_CONTEXT, ConditionCheck, Scanner, selected_indicators
-from .score import REACH, Lookup, indicator_hits, timestamp_of
+from .hits import Lookup, indicator_hits, timestamp_of
+from .score import REACH
 
 BLOCK = 16 * 1024 * 1024  # bytes scanned at a time
 CONTEXT = 2  # lines kept on each side of a candidate (wrapped lines, adjacent-line phrases)
@@ -157,15 +158,7 @@ class Stream:
         base = self._base
         found = self.scanner.candidates(blank_unread(block))
         view = _Lines(block, found.newlines)
-        n = view.count
-        want: list[tuple[int, int]] = []  # block-local line ranges to keep, inclusive
-        follow: dict[str, list[tuple[int, int]]] = {}  # rule id -> ranges where its evidence is kept
-        if self._pending_until >= base:
-            want.append((0, self._pending_until - base))
-        for rule_id, until in self._pending.items():
-            if until >= base:
-                follow.setdefault(rule_id, []).append((0, until - base))
-        self._pending = {}
+        want, follow = self._carried(base)  # block-local line ranges to keep (inclusive); per rule, to follow
         for idx, off, _conds in found.anchors:
             view.know(idx, off)
         for idx, off in found.versions:
@@ -174,25 +167,52 @@ class Stream:
             self._versions += 1
             view.know(idx, off)
             want.append((idx - VERSION_CONTEXT, idx))
-        # the anchors that really match, for the first MAX_WINDOWS hits of an indicator: every line
-        # within one window of each (its rule's windows start there), and further out, as far as the
-        # rule's evidence counts, the lines that can hold one of its other indicators; a hit all of
-        # whose indicators are past that is counted
         hits = self._anchor_hits(view, found.anchors, base)
+        elided = self._around_hits(hits, base, want, follow)
+        self._keep(want, view, base)
+        for rule_id, ranges in follow.items():
+            self._follow(rule_id, _merged(ranges), view, base)
+        self._count_elided(elided, hits)
+        self._tail = [(base + i, raw) for i, raw in view.last_lines(self.margin)]
+        self._base = base + view.newlines  # a block cut inside a long line continues it
+        self.bytes_read += len(block)
+        self.lines_read = base + view.count - 1
+
+    def _carried(self, base: int) -> tuple[list[tuple[int, int]], dict[str, list[tuple[int, int]]]]:
+        """What the previous block asked to keep reading into this one (starting at line `base`)."""
+        want = [(0, self._pending_until - base)] if self._pending_until >= base else []
+        follow: dict[str, list[tuple[int, int]]] = {}
+        for rule_id, until in self._pending.items():
+            if until >= base:
+                follow.setdefault(rule_id, []).append((0, until - base))
+        self._pending = {}
+        return want, follow
+
+    def _around_hits(self, hits: dict, base: int, want: list, follow: dict) -> list[int]:
+        """For the first MAX_WINDOWS hits of an indicator, the lines to keep: every line within one
+        window of each (its rule's windows start there), and further out, as far as the rule's evidence
+        counts, the lines that can hold one of its other indicators (`follow`). The hits all of whose
+        indicators are past that are returned, to be counted."""
         elided = []
         for no in sorted(hits):
             keys = hits[no][0]
-            if any(self._windows.get(k, 0) < MAX_WINDOWS for k in keys):
-                for k in keys:
-                    self._windows[k] = self._windows.get(k, 0) + 1
-                first = self._floor + 1
-                for rule_id in sorted({k[0] for k in keys}):
-                    w = self._window[rule_id]
-                    want.append((max(no - w - CONTEXT, first) - base, no - base + w + CONTEXT))
-                    reach = 2 * w + REACH  # negatives count within a window of evidence REACH away
-                    follow.setdefault(rule_id, []).append((max(no - reach, first) - base, no - base + reach))
-            else:
+            if not any(self._windows.get(k, 0) < MAX_WINDOWS for k in keys):
                 elided.append(no)
+                continue
+            for k in keys:
+                self._windows[k] = self._windows.get(k, 0) + 1
+            first = self._floor + 1
+            for rule_id in sorted({k[0] for k in keys}):
+                w = self._window[rule_id]
+                want.append((max(no - w - CONTEXT, first) - base, no - base + w + CONTEXT))
+                reach = 2 * w + REACH  # negatives count within a window of evidence REACH away
+                follow.setdefault(rule_id, []).append((max(no - reach, first) - base, no - base + reach))
+        return elided
+
+    def _keep(self, want: list[tuple[int, int]], view: "_Lines", base: int) -> None:
+        """Keep the lines of the block-local ranges `want`, reaching back into the previous block's
+        tail and on into the next block."""
+        n = view.count
         for lo, hi in want:
             if lo < 0:
                 self._keep_tail(base + lo)
@@ -200,8 +220,9 @@ class Stream:
                 self._pending_until = max(self._pending_until, base + hi)
             for i, raw in view.lines(max(lo, 0), min(hi, n - 1)):
                 self._kept.setdefault(base + i, raw)
-        for rule_id, ranges in follow.items():
-            self._follow(rule_id, _merged(ranges), view, base)
+
+    def _count_elided(self, elided: list[int], hits: dict) -> None:
+        """Count, per rule, the hits not kept (with the last one's line and time)."""
         for no in elided:
             if no in self._kept:
                 continue  # kept anyway, near another hit: the document counts it
@@ -211,10 +232,6 @@ class Stream:
                 e = self._elided.setdefault(rule_id, [0, 0, None])
                 e[0] += 1
                 e[1], e[2] = no, when or e[2]
-        self._tail = [(base + i, raw) for i, raw in view.last_lines(self.margin)]
-        self._base = base + view.newlines  # a block cut inside a long line continues it
-        self.bytes_read += len(block)
-        self.lines_read = base + n - 1
 
     def _follow(self, rule_id: str, ranges: list[tuple[int, int]], view: "_Lines", base: int) -> None:
         """Keep, with `CONTEXT` lines either side, the lines of the block-local `ranges` (reaching back

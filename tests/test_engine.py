@@ -98,7 +98,7 @@ def test_a_regex_is_tried_only_where_its_needles_are_and_misses_nothing_for_it(k
 
 
 def test_a_literal_is_found_on_its_own_line_only():
-    from clawkb.matcher.score import Lookup
+    from clawkb.matcher.hits import Lookup
 
     doc = normalise("provider anthropic has\nbilling issue\nprovider anthropic has billing issue")
     lookup = Lookup(doc.lines)
@@ -147,7 +147,7 @@ def test_needles_are_found_in_one_pass_as_one_search_each_finds_them():
     """`Needles` (Aho-Corasick) answers which lines hold each needle, overlapping and nested needles
     included, exactly as looking for each needle with `str.find` does."""
     from clawkb.matcher.needles import Needles
-    from clawkb.matcher.score import Lookup
+    from clawkb.matcher.hits import Lookup
 
     doc = normalise("billing_error on anthropic\nrate limit\nbill me\nprovider anthropic has billing issue")
     words = ["billing", "bill", "billing_error", "anthropic has", "limit", "absent", "has\nbilling"]
@@ -174,7 +174,7 @@ def test_the_needle_pass_changes_no_diagnosis(index, dev_cases):
 def test_skipping_rules_whose_anchor_needs_are_unmet_changes_no_diagnosis(index):
     """`Index.needs` says which rules cannot score on a document; scoring every rule anyway gives the
     same diagnoses on every corpus case, training reports included, even at a low threshold."""
-    from clawkb.matcher.score import Lookup
+    from clawkb.matcher.hits import Lookup
 
     cases = [json.loads(line) for f in sorted((SHARED / "corpus").glob("*.jsonl"))
              for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
