@@ -282,7 +282,8 @@ def machine() -> str:
             f"Python {platform.python_version()}; scanner engine: {engine}; {grep}")
 
 
-def main(argv=None) -> int:
+def _arguments() -> argparse.ArgumentParser:
+    """The benchmark's options."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1M,100M,1G")
     ap.add_argument("--sets", default="real,1000", help="real and/or a number of signatures")
@@ -302,19 +303,11 @@ def main(argv=None) -> int:
     ap.add_argument("--scaling", default="256M,512M,1G",
                     help="sizes of the busy log for the cost-growth and failure-density targets; '' to skip")
     ap.add_argument("--naive-scan", nargs=3, help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
-    if args.naive_scan:
-        naive_scan(args.naive_scan[0], args.naive_scan[1], int(args.naive_scan[2]))
-        return 0
+    return ap
 
-    work = Path(args.work)
-    work.mkdir(parents=True, exist_ok=True)
-    sizes = [parse_size(s) for s in args.sizes.split(",") if s]
-    sets = [0 if s == "real" else int(s) for s in args.sets.split(",") if s]
-    limit = parse_size(args.naive_limit)
-    results: dict = {"machine": machine(), "rows": [], "growth": [], "paste": {}}
-    print(f"machine: {results['machine']}\n")
 
+def run_sizes(args, work: Path, sizes: list, sets: list, limit: int, results: dict) -> None:
+    """clawkb, grep -F and a naive scan on each size of log, for each signature set."""
     header = (f"{'input':>9} {'set':>5} | {'clawkb s':>8} {'MiB/s':>7} {'RSS MiB':>7} | {'grep s':>7} {'MiB/s':>7} "
               f"{'RSS MiB':>7} | {'naive MiB/s':>11} {'(on)':>9} | {'grep/clawkb':>11} {'clawkb/naive':>12}  found")
     print(header)
@@ -341,6 +334,10 @@ def main(argv=None) -> int:
                   f"{g_wall / c_wall:11.2f} {(mib / c_wall) / naive_rate:12.0f}  "
                   f"{'all 3' if set(BURIED) <= set(found) else 'MISSING ' + ','.join(sorted(set(BURIED) - set(found)))}")
 
+
+
+def run_fallbacks(args, work: Path, sizes: list, results: dict) -> None:
+    """The engines without Hyperscan (grep, re) against grep -F on one size."""
     engines = [e for e in args.fallbacks.split(",") if e]
     if engines:
         fsize = parse_size(args.fallback_size) if args.fallback_size else max(sizes)
@@ -360,6 +357,10 @@ def main(argv=None) -> int:
                   f"throughput {g_wall / wall:5.2f}x grep's  "
                   f"{'all 3' if set(BURIED) <= set(found) else 'MISSING ' + ','.join(sorted(set(BURIED) - set(found)))}")
 
+
+
+def run_growth(args, work: Path, results: dict) -> None:
+    """clawkb's time by number of signatures, on one size of log."""
     counts = [int(x) for x in args.growth.split(",") if x]
     if counts:
         gsize = parse_size(args.growth_size)
@@ -375,6 +376,10 @@ def main(argv=None) -> int:
             results["growth"].append({"signatures": n, "s": wall, "rss": rss})
             print(f"  {n:>5} signatures: {wall:6.2f} s  {wall / base:5.2f}x  RSS {rss / 2**20:.0f} MiB")
 
+
+
+def run_repeated(args, work: Path, results: dict) -> None:
+    """A log with each failure buried many times: time, memory and the occurrences reported."""
     if args.repeated:
         rsize = parse_size(args.growth_size)
         path, starts = make_log(work, rsize, args.repeated)
@@ -387,15 +392,10 @@ def main(argv=None) -> int:
               f"{rss / 2**20:.0f} MiB; occurrences reported: "
               + ", ".join(f"{k} {v}" for k, v in sorted(seen.items())))
 
-    if args.shapes:
-        print(f"\nbusy gateway logs ({args.shapes}): a failure every ~20,000 lines, healthy lines sharing its event names")
-        anchors, _words = anchors_file(work, ROOT / "signatures")
-        results["shapes"] = run_shapes(work, parse_size(args.shapes), args.repeat, anchors)
 
-    if args.scaling:
-        print(f"\ncost growth ({args.scaling}) and failure density, busy shape, clawkb as installed")
-        results["scaling"] = run_scaling(work, [parse_size(s) for s in args.scaling.split(",") if s], args.repeat)
 
+def run_paste(args, work: Path, results: dict) -> float:
+    """clawkb match on a 50-line paste against `python -c 'import rapidfuzz'`, alternated; the ratio."""
     paste = work / "paste-50.log"  # the bundled sample log amid healthy console lines: 50 lines
     from loggen import healthy_lines
 
@@ -413,6 +413,11 @@ def main(argv=None) -> int:
     print(f"\npaste: clawkb match on a {results['paste']['lines']}-line log {p_wall * 1000:.0f} ms; "
           f"python -c 'import rapidfuzz' {r_wall * 1000:.0f} ms; ratio {p_wall / r_wall:.2f}x (median of {reps})")
 
+    return p_wall / r_wall
+
+
+def print_targets(results: dict, pr: float) -> None:
+    """Each target, met or not, from the figures."""
     print("\ntargets:")
     for row in results["rows"]:
         if row["size"] >= (1 << 30):
@@ -446,8 +451,35 @@ def main(argv=None) -> int:
                   f"{b['s'] / a['s']:.2f}x for {b['size'] / a['size']:.0f}x the input (at most in proportion, 10% slack)")
         d = sc["density"][10_000] / sc["density"][20_000]
         print(f"  [{'met' if d <= 1.2 else 'NOT met'}] density: twice the failures cost {d:.2f}x (<= 1.2x)")
-    pr = p_wall / r_wall
     print(f"  [{'met' if pr <= 2 else 'NOT met'}] paste: {pr:.2f}x import rapidfuzz (<= 2x)")
+
+
+def main(argv=None) -> int:
+    args = _arguments().parse_args(argv)
+    if args.naive_scan:
+        naive_scan(args.naive_scan[0], args.naive_scan[1], int(args.naive_scan[2]))
+        return 0
+
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    sizes = [parse_size(s) for s in args.sizes.split(",") if s]
+    sets = [0 if s == "real" else int(s) for s in args.sets.split(",") if s]
+    results: dict = {"machine": machine(), "rows": [], "growth": [], "paste": {}}
+    print(f"machine: {results['machine']}\n")
+    run_sizes(args, work, sizes, sets, parse_size(args.naive_limit), results)
+    run_fallbacks(args, work, sizes, results)
+    run_growth(args, work, results)
+    run_repeated(args, work, results)
+    if args.shapes:
+        print(f"\nbusy gateway logs ({args.shapes}): a failure every ~20,000 lines, healthy lines sharing its event names")
+        anchors, _words = anchors_file(work, ROOT / "signatures")
+        results["shapes"] = run_shapes(work, parse_size(args.shapes), args.repeat, anchors)
+
+    if args.scaling:
+        print(f"\ncost growth ({args.scaling}) and failure density, busy shape, clawkb as installed")
+        results["scaling"] = run_scaling(work, [parse_size(s) for s in args.scaling.split(",") if s], args.repeat)
+
+    print_targets(results, run_paste(args, work, results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     return 0
