@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Optional, Sequ
 
 from clawkb.matcher import Document, diagnose, normalise
 from clawkb.matcher.calibration import calibrate
-from clawkb.matcher.model import MIN_CONFIDENCE
+from clawkb.matcher.model import CLOSEST_MIN, MIN_CONFIDENCE
 from clawkb.matcher.normalise import InputError, decode_bytes
 
 from .inputs import Input, text_chunks
@@ -25,7 +25,6 @@ from .settings import SCANNERS, Settings
 # GitHub caps an issue body at 65,536 characters, at most 256 KiB of UTF-8; a 2 MiB busy log
 # normalised whole took 4.6 s, streamed 0.3 s
 SMALL = 256 * 1024
-CLOSEST_MIN = 0.15  # below the report threshold: named as "closest" when nothing is diagnosed
 ENGINES = SCANNERS
 
 Source = Union[str, bytes, "os.PathLike[str]", Input]  # text, raw bytes, a path, an opened input

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Sequence
 
 from clawkb.matcher import Diagnosis, Document, diagnose, normalise
 from clawkb.matcher.calibration import calibrate
+from clawkb.matcher.model import CLOSEST_MIN, MIN_CONFIDENCE
 
 if TYPE_CHECKING:  # the similarity layer itself is imported only when it runs
     from clawkb.matcher.similarity import Resemblance, SimilarityIndex
@@ -26,8 +27,8 @@ if TYPE_CHECKING:  # the similarity layer itself is imported only when it runs
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 INDEX_FILE = os.path.join(DATA_DIR, "similarity.json")
 CALIBRATION_FILE = os.path.join(DATA_DIR, "calibration.json")
-RULES_FLOOR = 0.15  # rule diagnoses scored for calibration and for the "closest" listing (kb.cli.CLOSEST_MIN)
-THRESHOLD = 0.5
+RULES_FLOOR = CLOSEST_MIN  # rule diagnoses scored for calibration and for the "closest" listing
+THRESHOLD = MIN_CONFIDENCE
 
 
 class Report(NamedTuple):

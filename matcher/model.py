@@ -13,6 +13,7 @@ MIN_CONFIDENCE = 0.5  # reported diagnoses: the evidence is more likely than not
 WINDOW = 40  # lines within which a rule's indicators count in full
 MIN_SIMILARITY = 88  # a phrase's rapidfuzz partial-ratio cut-off
 MAX_EVIDENCE = 8  # evidence lines shown per diagnosis
+CLOSEST_MIN = 0.15  # rule scores below reporting still named as the closest failures (and fitted by calibration)
 
 IndicatorKind = Literal["phrase", "literal", "regex"]
 Role = Literal["anchor", "support"]
