@@ -121,13 +121,23 @@ def fix_mojibake(text: str) -> str:
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 
+_DRIVE_PATH = re.compile(r"\b[a-zA-Z]:\\(?![\\\s])")  # C:\Users, as Windows prints it (not C:\\Users)
+_ESCAPE = re.compile(r'\\\\"|\\(["\\/ntr])')  # a doubly escaped quote, or one escape (left to right)
+_ESCAPED = {'"': '"', "\\": "\\", "/": "/", "n": "\n", "t": "  ", "r": ""}
+
+
 def unescape_json_string(text: str) -> list[str]:
-    """A line holding a JSON-escaped string (`...\\n...\\"...`) split into its real lines."""
+    """A line holding a JSON-escaped string (`...\\n...\\"...`) split into its real lines. Escapes
+    are read left to right, so an escaped backslash starts no escape (`C:\\\\node` is a path); a
+    line with a Windows path printed as it is (`C:\\Users\\me\\node_modules`) and no escaped quote
+    or backslash is not an escaped string at all."""
     if "\\n" not in text and '\\"' not in text and "\\u" not in text:
         return [text]
+    if _DRIVE_PATH.search(text) and '\\"' not in text and "\\\\" not in text:
+        return [text]
     text = _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
-    text = text.replace('\\\\"', '"').replace('\\"', '"').replace("\\t", "  ").replace("\\r", "")
-    return [part for part in text.split("\\n")]
+    text = _ESCAPE.sub(lambda m: _ESCAPED[m.group(1)] if m.group(1) else '"', text)
+    return text.split("\n")
 
 
 # --------------------------------------------------------------------------- JSON log records

@@ -44,6 +44,22 @@ def test_json_escaped_string_is_split_into_its_lines():
     assert [l.text for l in normalise(raw).lines][-1] == 'second "quoted" line'
 
 
+@pytest.mark.parametrize("raw, lines", [
+    # npm on Windows prints paths as they are: `\n` of `\node_modules` is not a line break
+    (r"npm error path C:\Users\me\AppData\Roaming\npm\node_modules\openclaw",
+     [r"npm error path C:\Users\me\AppData\Roaming\npm\node_modules\openclaw"]),
+    # the same path inside a JSON string is escaped: an escaped backslash starts no escape
+    (r'{"msg":"EPERM C:\\Users\\me\\node_modules\nnext line"}', None),
+    (r"first\nsecond", ["first", "second"]),
+])
+def test_a_windows_path_is_not_read_as_escaped_line_breaks(raw, lines):
+    got = [l.text for l in normalise(raw).lines]
+    if lines is None:
+        assert any(r"C:\Users\me\node_modules" in t for t in got) and got[-1].endswith("next line")
+    else:
+        assert got == lines
+
+
 @pytest.mark.parametrize("broken, fixed", [
     ("âš\u00a0ï¸\u008f Something went wrong", "⚠️ Something went wrong"),
     ("âš ï¸ Something went wrong", "⚠ Something went wrong"),  # NBSP pasted as space, 0x8f lost
