@@ -649,7 +649,7 @@ def test_an_invalid_shared_store_location_is_refused(tmp_path):
     assert p.returncode == 2 and "run openclaw doctor --fix" in p.stderr
 
 
-@pytest.mark.parametrize("db,version", [("state/openclaw.sqlite", 19), ("agents/main/agent/openclaw-agent.sqlite", 24)])
+@pytest.mark.parametrize("db,version", [("state/openclaw.sqlite", 19), ("agents/main/agent/openclaw-agent.sqlite", 26)])
 def test_a_database_newer_than_the_layouts_clawkb_knows_is_refused(tmp_path, db, version):
     state = build(tmp_path / "s", "statedb")
     con = sqlite3.connect(state / db)
@@ -659,6 +659,15 @@ def test_a_database_newer_than_the_layouts_clawkb_knows_is_refused(tmp_path, db,
     p = clawkb("fix", "stale-billing-disabled-until", "--state-dir", state, "--apply")
     assert p.returncode == 2 and f"schema version {version} is newer" in p.stderr and "Traceback" not in p.stderr
     assert snapshot(state) == before
+
+
+def test_an_agent_database_of_2026_9_7_is_repaired_its_auth_tables_are_unchanged(tmp_path):
+    state = build(tmp_path / "s", "statedb")
+    con = sqlite3.connect(state / "agents/main/agent/openclaw-agent.sqlite")
+    con.execute("PRAGMA user_version = 24")  # session snapshots moved to their own table; auth as before
+    con.close()
+    p = clawkb("fix", "stale-billing-disabled-until", "--state-dir", state, "--apply")
+    assert p.returncode == 0, p.stderr
 
 
 def test_cron_without_typed_columns_is_read_from_job_json_and_moved_there(tmp_path):

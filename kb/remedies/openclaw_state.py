@@ -223,7 +223,9 @@ def load_config(root: Path) -> Config:
 
 # The newest SQLite schemas whose layout clawkb knows (PRAGMA user_version; OpenClaw 2026.9.6: state 18,
 # agent 23). A newer database may have moved what clawkb edits: it is refused, never guessed at.
-KNOWN_SCHEMA = {"openclaw.sqlite": (18, "2026.9.6"), "openclaw-agent.sqlite": (23, "2026.9.6")}
+# Agent 24 (v2026.9.7) and 25 move session snapshots and retire session validation triggers; the auth
+# tables stay as they were (docs/reference/database-schemas/agent-schema-history.md).
+KNOWN_SCHEMA = {"openclaw.sqlite": (18, "2026.9.6"), "openclaw-agent.sqlite": (25, "2026.9.7+")}
 
 
 def _sqlite_ro(path: Path) -> sqlite3.Connection:
