@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
 
 import jsonschema
+import yaml
 
 from clawkb.matcher.regex_safety import UnsafeRegex, check_regex
 from clawkb.matcher.versions import VersionError, parse_version
@@ -45,13 +46,31 @@ def read_signature(text: str, path: str) -> tuple[Optional[Signature], list[Sour
     data = located.data
     if not isinstance(data, dict):
         return None, [SourceError(path, 1, "", "a signature file holds one mapping")]
+    cut = list(_cut_by_comments(text, path))
     errors = sorted(_VALIDATOR.iter_errors(data), key=lambda e: (located.line_of(tuple(e.absolute_path)), list(e.absolute_path)))
     if errors:
-        return None, [_schema_problem(path, located, e) for e in errors]
+        return None, sorted([_schema_problem(path, located, e) for e in errors] + cut, key=lambda e: e.line)
     sig = Signature(data, path, located)
-    problems = [SourceError(sig.path, sig.line_of(*where), _field(where), message)
-                for check in _CHECKS for where, message in check(sig)]
+    problems = cut + [SourceError(sig.path, sig.line_of(*where), _field(where), message)
+                      for check in _CHECKS for where, message in check(sig)]
     return (None if problems else sig), sorted(problems, key=lambda e: e.line)
+
+
+def _cut_by_comments(text: str, path: str) -> Iterator[SourceError]:
+    """A plain (unquoted) value ends where ` #` starts a comment: `note: fixed by #123 later` reads
+    as `fixed by`. Every such cut is a problem: quote the value or write it as a block (`>-`)."""
+    lines = text.split("\n")
+    try:
+        tokens = list(yaml.scan(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError:
+        return  # the loader has said what is wrong
+    for tok in tokens:
+        if isinstance(tok, yaml.ScalarToken) and tok.plain:
+            end = tok.end_mark
+            rest = lines[end.line][end.column:] if end.line < len(lines) else ""
+            if rest.lstrip().startswith("#"):
+                yield SourceError(path, end.line + 1, "", f"the value {tok.value[-40:]!r} is cut by a comment "
+                                  f"({rest.strip()[:40]!r}); quote it or write it as a block (>-)")
 
 
 def _schema_problem(path: str, located, error: jsonschema.ValidationError) -> SourceError:

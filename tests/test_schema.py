@@ -107,3 +107,13 @@ def test_validate_collects_every_problem_and_the_loader_raises_the_first(tmp_pat
     with pytest.raises(SourceError) as raised:
         load_kb(tmp_path)
     assert str(raised.value) == str(problems[0])
+
+
+def test_a_value_cut_short_by_a_comment_is_refused():
+    """YAML ends a plain value at ` #`: `title: ... fixed by #123` would load as `... fixed by`."""
+    title = next(l for l in GOOD.splitlines() if l.startswith("title: "))
+    text = broken(title, title + " (see #64224)")
+    e = error_of(text)
+    assert e.line == line_no(text, "(see #64224)") and "cut by a comment" in str(e) and "quote it" in str(e)
+    parse_signature(broken(title, title + " (see openclaw#64224)"), "provider-wide-402-proxy.yaml")  # no space: fine
+    parse_signature(broken(title, f'"{title[7:]} (see #64224)"'.join(["title: ", ""])), "provider-wide-402-proxy.yaml")
