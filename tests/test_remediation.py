@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from state_trees import LAYOUTS, SECRETS, build, snapshot
+from state_trees import HOUR, LAYOUTS, SECRETS, build, now, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_WITH_STATE = {"stale-billing-disabled-until", "provider-wide-402-proxy", "stale-oauth-profile-poisons-provider",
@@ -895,3 +895,52 @@ def test_the_upstream_note_comes_from_the_signature_versions_and_its_upgrade_ste
     fixed_in, what = kb.get("billing-cooldown-skip-generic-error").upstream_fix
     assert fixed_in == "2026.4.15" and "names the billing problem" in what
     assert kb.get("stale-billing-disabled-until").upstream_fix is None  # open upstream: nothing to upgrade to
+
+
+@pytest.mark.parametrize("layout", ["split", "statedb"])
+def test_a_rate_limit_block_in_force_is_found_and_cleared_for_one_profile(tmp_path, layout):
+    """A provider-reported subscription block (blockedUntil, never re-probed) outlives the quota's
+    recovery: doctor names it, the repair removes the block fields of that profile and nothing else."""
+    state = build(tmp_path / "s", layout)
+    until = now() + 5 * 24 * HOUR
+
+    def edit(stats):
+        stats["anthropic:claude-cli"].update(blockedUntil=until, blockedReason="subscription_limit", blockedSource="wham",
+                                            failureCounts={"rate_limit": 1}, errorCount=1)
+
+    _edit_usage(state, layout, edit)
+    _, rec = doctor(state)
+    found = next(d for d in rec["diagnoses"] if d["id"] == "stale-rate-limit-cooldown")
+    assert "blockedUntil" in found["evidence"][0]["text"] and "subscription_limit" in found["evidence"][0]["text"]
+    p = clawkb("fix", "stale-rate-limit-cooldown", "--state-dir", state, "--profile", "anthropic:claude-cli", "--apply")
+    assert p.returncode == 0, p.stderr
+    stats = _usage(state, layout)
+    assert not {"blockedUntil", "blockedReason", "blockedSource"} & set(stats["anthropic:claude-cli"])
+    assert stats["anthropic:claude-cli"]["errorCount"] == 0 and "rate_limit" not in stats["anthropic:claude-cli"].get("failureCounts", {})
+    assert stats["anthropic:default"]["disabledReason"] == "billing"  # another profile's lockout: untouched
+    _, after = doctor(state)
+    assert "stale-rate-limit-cooldown" not in {d["id"] for d in after["diagnoses"]}
+
+
+def _usage(state, layout):
+    if layout == "split":
+        return json.loads((state / "agents/main/agent/auth-state.json").read_text())["usageStats"]
+    con = sqlite3.connect(state / "state/openclaw.sqlite")
+    row = con.execute("SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.state'").fetchone()
+    con.close()
+    return json.loads(row[0])["usageStats"]
+
+
+def _edit_usage(state, layout, edit):
+    if layout == "split":
+        path = state / "agents/main/agent/auth-state.json"
+        doc = json.loads(path.read_text())
+        edit(doc["usageStats"])
+        path.write_text(json.dumps(doc))
+        return
+    con = sqlite3.connect(state / "state/openclaw.sqlite")
+    doc = json.loads(con.execute("SELECT value_json FROM config_machine_state WHERE state_key = 'authProfiles.state'").fetchone()[0])
+    edit(doc["usageStats"])
+    con.execute("UPDATE config_machine_state SET value_json = ? WHERE state_key = 'authProfiles.state'", (json.dumps(doc),))
+    con.commit()
+    con.close()

@@ -44,6 +44,15 @@ def _cooldown_active(stats: dict, at: int, reason: str) -> bool:
     return stats.get("cooldownReason") == reason and _future(stats.get("cooldownUntil"), at)
 
 
+BLOCK_FIELDS = ("blockedUntil", "blockedReason", "blockedSource", "blockedModel", "blockedScope")
+
+
+def _rate_limit_blocked(stats: dict, at: int) -> bool:
+    """A provider-reported rate-limit or subscription block in force (`blockedUntil`: a WHAM or
+    retry-after reset time that OpenClaw honours without probing), or a rate-limit cooldown in force."""
+    return _future(stats.get("blockedUntil"), at) or _cooldown_active(stats, at, "rate_limit")
+
+
 def locked_out(stats: dict, at: int) -> Optional[str]:
     """A lockout in force now (disabled or cooling down), said in words; None when the profile may be used."""
     if _future(stats.get("disabledUntil"), at):
@@ -110,6 +119,8 @@ def plan_clear_lockout(root: Path, agent: Optional[str] = None, profile: Optiona
             for reason in reasons:
                 if reason != "billing" and _cooldown_active(stats, at, reason):
                     cleared_reasons.append((reason, ("cooldownUntil", "cooldownReason", "cooldownModel")))
+            if "rate_limit" in reasons and _future(stats.get("blockedUntil"), at):
+                cleared_reasons.append(("rate_limit", BLOCK_FIELDS))
             if not cleared_reasons:
                 continue
             s = plan.doc(store.state_ref, store.state)["usageStats"][pid]
@@ -464,6 +475,10 @@ def findings(root: Path, problems: Optional[List[str]] = None, notes: Optional[L
                     out.append(_finding("provider-wide-402-proxy", 0.7, store,
                                         f"{pid} is the only profile of aggregator provider {prov} and is disabled for billing: "
                                         "every model behind it is skipped", {"provider": prov, "profile": pid}, root))
+    for store in stores:
+        for pid, stats in sorted(store.usage.items()):
+            if isinstance(stats, dict) and _rate_limit_blocked(stats, at) and not _billing_locked(stats, at):
+                out.append(_rate_limit_finding(store, pid, stats, at, version, root))
     for s in stale_profiles(root, stores=stores):
         item = _finding("stale-oauth-profile-poisons-provider", 0.75, s["store"],
                         f"{s['profile']}: {s['problem']}, next to usable {', '.join(s['healthy'])} of {s['provider']}",
@@ -482,6 +497,24 @@ def findings(root: Path, problems: Optional[List[str]] = None, notes: Optional[L
                                   "embedded runner (direct HTTP: billed to Extra Usage on Claude subscriptions)"}],
                     "captures": {"job": [str(job.get("id"))]}, "fix_args": [["--job", str(job.get("id"))]]})
     return _merge(out)
+
+
+def _rate_limit_finding(store: AuthStore, pid: str, stats: dict, at: int, version: Optional[str],
+                        root: Path) -> Dict[str, Any]:
+    """A rate-limit block or cooldown in force: stale when the provider has recovered before it ends
+    (a subscription block is never re-probed), which only the user can tell."""
+    if _future(stats.get("blockedUntil"), at):
+        what = (f"blockedUntil {fmt_ms(stats['blockedUntil'])} ({fmt_duration(stats['blockedUntil'] - at)} from now), "
+                f"blockedReason {stats.get('blockedReason', '?')}, blockedSource {stats.get('blockedSource', '?')}")
+    else:
+        what = (f"cooldownReason rate_limit, cooldownUntil {fmt_ms(stats['cooldownUntil'])} "
+                f"({fmt_duration(stats['cooldownUntil'] - at)} from now)")
+    item = _finding("stale-rate-limit-cooldown", 0.6, store, f"usageStats[{pid}]: {what}; stale if the provider "
+                    "has recovered", {"provider": provider_of(pid, store.profiles.get(pid)), "profile": pid}, root)
+    item["fix_args"] = [["--profile", pid]]
+    if version_at_least(version, CLEAR_COOLDOWN_SINCE):
+        item["openclaw_commands"] = [clear_cooldown_command(pid, store.agent)]
+    return item
 
 
 def _finding(sig: str, conf: float, store: AuthStore, text: str, caps: Dict[str, str], root: Path) -> Dict[str, Any]:
@@ -522,6 +555,8 @@ PLANNERS: Dict[str, Callable[[Path, argparse.Namespace], Plan]] = {
                                                                 fix="clear-format-cooldown"),
     "clear-cooldowns": lambda root, a: plan_clear_lockout(root, a.agent, a.profile, reasons=NON_BILLING_REASONS,
                                                           fix="clear-cooldowns"),
+    "clear-rate-limit-block": lambda root, a: plan_clear_lockout(root, a.agent, a.profile, reasons=("rate_limit",),
+                                                                 fix="clear-rate-limit-block"),
     "move-isolated-cron-to-main": lambda root, a: plan_move_cron(root, a.job),
     "remove-stale-profile": lambda root, a: plan_remove_profile(root, a.profile, a.agent),
     "split-proxy-provider": lambda root, a: plan_split_proxy(root),
