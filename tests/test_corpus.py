@@ -93,3 +93,20 @@ def test_real_healthy_logs_produce_no_diagnosis(dev_cases, index):
     assert healthy
     for text in healthy:
         assert [d.id for d in diagnose(normalise(text), index)] == []
+
+
+def test_no_anchor_or_negative_indicator_fires_on_healthy_gateway_lines(index):
+    """A negative that matches healthy lines weakens every real diagnosis found in a busy log (buried
+    in one, a report loses half its confidence); an anchor that does makes one up. Support indicators
+    may match healthy lines: they only strengthen an anchored rule."""
+    import random
+    from benign import benign_log
+    from clawkb.matcher.hits import Lookup, indicator_hits
+
+    for form in ("console", "json"):
+        doc = normalise(benign_log(2000, random.Random(11), form))
+        lookup = Lookup(doc.lines, index.needles)
+        fired = [(r.rule.id, ind.spec.id, doc.lines[hits[0].pos].text[:100])
+                 for r in index.rules for ind in (*r.negatives, *(i for i in r.indicators if i.spec.role == "anchor"))
+                 if (hits := indicator_hits(ind, doc.lines, lookup))]
+        assert not fired, fired
