@@ -95,7 +95,9 @@ _SHAPES: tuple[tuple[str, str, tuple[str, ...], object], ...] = (
     ("private-key", r"(?P<keep>-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----)"
      r"[\s\\]*[A-Za-z0-9+/=][A-Za-z0-9+/=\s\\]*", ("PRIVATE KEY",), None),
     ("url-password", r"(?P<keep>://[^\s:/@?#]*:)(?P<s>[^\s/@?#]+)@", ("://",), lambda s: s != REDACTED),
-    ("bearer", r"(?i)(?<![a-z])(?P<keep>bearer\s{1,4})(?P<s>[A-Za-z0-9_\-.=/+~]{6,})", ("earer", "EARER"), _bearer_value),
+    # (not the kept prefix of a token another shape already redacted: `Bearer sk-ant-api03-[REDACTED]`)
+    ("bearer", r"(?i)(?<![a-z])(?P<keep>bearer\s{1,4})(?P<s>[A-Za-z0-9_\-.=/+~]{6,})(?![A-Za-z0-9_\-.=/+~\[])",
+     ("earer", "EARER"), _bearer_value),
     ("basic-auth", r"(?<![A-Za-z])(?P<keep>[Bb]asic\s{1,4})(?P<s>[A-Za-z0-9+/]{6,}={0,2})(?![A-Za-z0-9+/=])",
      ("asic",), _basic_pair),
 )
@@ -152,6 +154,7 @@ _AFTER_SCHEME = _Lazy(r"[ \t]{1,4}([^\s\"',;}\])]+)")
 _PLACEHOLDER_WORDS = frozenset(("token", "password", "oauth", "apikey", "api_key", "bearer", "basic", "true", "false", "null", "none", "undefined", "nil", "redacted", "hidden", "masked",
                                 "missing", "unset", "empty", "required", "optional", "string", "invalid", "expired",
                                 "present", "set", "configured"))
+_KEY_VALUE = _Lazy(r"[A-Za-z_][A-Za-z0-9_.\-]{0,40}=[^=\s]")  # a field of its own (base64 ends in `=`, never has one inside)
 _UUID = _Lazy(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _HEX = _Lazy(r"(?:sha256:|sha1:|0x)?[0-9a-fA-F]{7,}")
 _NUMBER = _Lazy(r"[+-]?\d+(?:[.,]\d+)*[a-zA-Z%]{0,3}")
@@ -225,6 +228,8 @@ def _field_secret(kind: str, op: str, quoted: bool, value: str) -> bool:
     if _placeholder(value):
         return False
     if not op:  # `token abc...`, `--api-key abc...`: only a value that looks random
+        if _KEY_VALUE.match(value):  # `reason=auth from=openrouter/...`: the next field, not auth's value
+            return False
         return _high_entropy(value) or len(value) >= 24 and not _benign(value) and " " not in value
     if kind == "strong":
         # `password=hunter2`, `"password": "two words"`; not the prose of `invalid token: expired`

@@ -27,6 +27,8 @@ def test_secret_shapes_are_redacted_keeping_only_their_kind(secret):
 
 def test_anthropic_token_kind_survives_redaction_as_evidence():
     assert redact("anthropic:manual sk-ant-oat01-" + "x" * 40).endswith("sk-ant-oat01-[REDACTED]")
+    # after a scheme too, with one marker (not the kept kind taken for a second secret)
+    assert redact("Authorization: Bearer sk-ant-api03-" + "aB3" * 16) == "Authorization: Bearer sk-ant-api03-[REDACTED]"
 
 
 @pytest.mark.parametrize("line", [
@@ -116,6 +118,7 @@ def test_case_table_secrets_are_redacted(case, line, secret, kept):
 
 
 LOOKALIKES = [
+    ("field-after-auth", "embedded run failover decision: decision=surface_error reason=auth from=openrouter/deepseek/deepseek-v4 profile=sha256:9f2a"),
     ("uuid", "runId=cd0e873a-0000-46d0-aef7-b77e90d3593a sessionId=D699FC1F-7CD5-4B2E-A5CB-F0F19C557067"),
     ("sha256", "image sha256:3f2a9c0d1e4b5a6978877665544332211aabbccddeeff00112233445566778899 pulled"),
     ("hash-next-to-key", "cache key 3f2a9c0d1e4b5a6978877665544332211aabbccddeeff00112233445566778899"),
