@@ -258,7 +258,8 @@ def _check_schema(con: sqlite3.Connection, path: Path) -> None:
     if version > known[0]:
         con.close()
         raise StateError(f"{path}: schema version {version} is newer than any this clawkb knows ({known[0]}, OpenClaw "
-                         f"{known[1]}); refusing to read or change it (update clawkb)")
+                         f"{known[1]}); refusing to read or change it (update clawkb, or check what OpenClaw "
+                         "reports instead: openclaw models status --json | clawkb doctor --from -)")
 
 
 def _tables(con: sqlite3.Connection) -> Dict[str, List[str]]:
