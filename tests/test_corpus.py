@@ -103,8 +103,14 @@ def test_no_anchor_or_negative_indicator_fires_on_healthy_gateway_lines(index):
     from benign import benign_log
     from clawkb.matcher.hits import Lookup, indicator_hits
 
+    import re
+
+    codes = (401, 402, 403, 404, 409, 429, 499, 500, 502, 503, 515, 529)  # status codes signatures look for
     for form in ("console", "json"):
-        doc = normalise(benign_log(2000, random.Random(11), form))
+        healthy = benign_log(2000, random.Random(11), form).split("\n")
+        # and the same lines with their fields' numbers (len=, durationMs=, chunks=, ...) set to those codes
+        numbered = [re.sub(r"(?<==)\d{1,6}\b", str(code), line) for line in healthy[:400] for code in codes]
+        doc = normalise("\n".join(healthy + numbered))
         lookup = Lookup(doc.lines, index.needles)
         fired = [(r.rule.id, ind.spec.id, doc.lines[hits[0].pos].text[:100])
                  for r in index.rules for ind in (*r.negatives, *(i for i in r.indicators if i.spec.role == "anchor"))
