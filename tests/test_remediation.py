@@ -649,16 +649,31 @@ def test_an_invalid_shared_store_location_is_refused(tmp_path):
     assert p.returncode == 2 and "run openclaw doctor --fix" in p.stderr
 
 
-@pytest.mark.parametrize("db,version", [("state/openclaw.sqlite", 19), ("agents/main/agent/openclaw-agent.sqlite", 26)])
-def test_a_database_newer_than_the_layouts_clawkb_knows_is_refused(tmp_path, db, version):
-    state = build(tmp_path / "s", "statedb")
+@pytest.mark.parametrize("layout,db,version", [("statedb", "state/openclaw.sqlite", 19),
+                                               ("sqlite", "agents/main/agent/openclaw-agent.sqlite", 26)])
+def test_a_database_newer_than_the_layouts_clawkb_knows_is_read_but_never_changed(tmp_path, layout, db, version):
+    """Its tables still have the columns clawkb reads: doctor reads it; a newer schema may give the same
+    columns new rules, so the repair refuses, before anything is written."""
+    state = build(tmp_path / "s", layout)
     con = sqlite3.connect(state / db)
     con.execute(f"PRAGMA user_version = {version}")
     con.close()
     before = snapshot(state)
+    _, rec = doctor(state)
+    assert "stale-billing-disabled-until" in {d["id"] for d in rec["diagnoses"]}
     p = clawkb("fix", "stale-billing-disabled-until", "--state-dir", state, "--apply")
-    assert p.returncode == 2 and f"schema version {version} is newer" in p.stderr and "Traceback" not in p.stderr
-    assert snapshot(state) == before
+    assert p.returncode == 2 and f"schema version {version} is newer" in p.stderr and "never changed" in p.stderr
+    assert "Traceback" not in p.stderr and snapshot(state) == before
+
+
+def test_a_newer_database_whose_tables_moved_is_not_read(tmp_path):
+    state = build(tmp_path / "s", "statedb")
+    con = sqlite3.connect(state / "state/openclaw.sqlite")
+    con.executescript("ALTER TABLE config_machine_state RENAME COLUMN value_json TO value; PRAGMA user_version = 21;")
+    con.close()
+    p = clawkb("doctor", "--state-dir", state, "--format", "json")
+    assert "schema version 21 is newer" in p.stderr and "config_machine_state moved" in p.stderr
+    assert "Traceback" not in p.stderr
 
 
 def test_an_agent_database_of_2026_9_7_is_repaired_its_auth_tables_are_unchanged(tmp_path):

@@ -25,7 +25,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from clawkb.kb.remedies.gateway import gateway_running  # bundle: inline
 from clawkb.kb.remedies.openclaw_state import BUSY_TIMEOUT_S, Change, Plan, StateError, json_diff  # bundle: inline
-from clawkb.kb.remedies.openclaw_state import mask_secrets, read_json  # bundle: inline
+from clawkb.kb.remedies.openclaw_state import mask_secrets, newer_schema, read_json  # bundle: inline
 from clawkb.kb.remedies.writes import FileLock, _chown, _owner_of, apply_sqlite, atomic_write_bytes, auth_lock_target  # bundle: inline
 from clawkb.kb.remedies.writes import file_digest, fsync_dir, json_bytes, remove_stale_temp_files, row_digest  # bundle: inline
 from clawkb.kb.remedies.writes import sha256, write_target  # bundle: inline
@@ -139,6 +139,10 @@ def apply(plan: Plan, force: bool = False) -> Path:
         raise StateError(f"the OpenClaw gateway is running ({running}); stop it first "
                          "(openclaw gateway stop) or pass --force")
     changes = plan.changes
+    for db in sorted({ch.ref.path for ch in changes if ch.ref.is_sqlite}):
+        too_new = newer_schema(db)  # read to make the plan; a newer schema's rules are not known
+        if too_new:
+            raise StateError(too_new + "; nothing was changed")
     locks = sorted({str(t) for t in (auth_lock_target(ch.ref.path) for ch in changes if not ch.ref.is_sqlite) if t})
     with ExitStack() as held:
         for target in locks:

@@ -222,10 +222,17 @@ def load_config(root: Path) -> Config:
 
 
 # The newest SQLite schemas whose layout clawkb knows (PRAGMA user_version; OpenClaw 2026.9.6: state 18,
-# agent 23). A newer database may have moved what clawkb edits: it is refused, never guessed at.
-# Agent 24 (v2026.9.7) and 25 move session snapshots and retire session validation triggers; the auth
-# tables stay as they were (docs/reference/database-schemas/agent-schema-history.md).
+# agent 23). Agent 24 (v2026.9.7) and 25 move session snapshots and retire session validation triggers;
+# the auth tables stay as they were (docs/reference/database-schemas/agent-schema-history.md).
 KNOWN_SCHEMA = {"openclaw.sqlite": (18, "2026.9.6"), "openclaw-agent.sqlite": (25, "2026.9.7+")}
+# A newer database (OpenClaw 2026.10's state database is 19 or more, not pinned) is read only when every
+# table clawkb reads there still has the columns it reads (table -> alternatives of column sets), and is
+# never changed: a newer schema may give the same columns new rules.
+READ_SHAPES = {
+    "openclaw.sqlite": {"config_machine_state": ({"state_key", "value_json"},), "cron_jobs": ({"job_id", "job_json"},)},
+    "openclaw-agent.sqlite": {"auth_profile_store": ({"store_key", "store_json"},),
+                              "auth_profile_state": ({"state_key", "state_json"}, {"store_key", "state_json"})},
+}
 
 
 def _sqlite_ro(path: Path) -> sqlite3.Connection:
@@ -243,10 +250,8 @@ def _sqlite_ro(path: Path) -> sqlite3.Connection:
         raise StateError(f"{path}: not a readable SQLite database ({exc}); refusing to touch it") from None
 
 
-def _check_schema(con: sqlite3.Connection, path: Path) -> None:
-    known = KNOWN_SCHEMA.get(path.name)
-    if known is None:
-        return
+def schema_version(con: sqlite3.Connection) -> int:
+    """PRAGMA user_version, or 2026.9.6's content version when larger."""
     version = con.execute("PRAGMA user_version").fetchone()[0]
     try:  # 2026.9.6: the effective version is the larger of user_version and the content version
         row = con.execute("SELECT value_json FROM config_machine_state WHERE state_key = 'state.schema.contentVersion'").fetchone()
@@ -255,11 +260,42 @@ def _check_schema(con: sqlite3.Connection, path: Path) -> None:
             version = max(version, content)
     except (sqlite3.DatabaseError, ValueError, TypeError):
         pass
-    if version > known[0]:
+    return version
+
+
+def newer_schema(path: Path) -> Optional[str]:
+    """Why a database is too new for clawkb to change (None when it is not): what `apply` refuses."""
+    known = KNOWN_SCHEMA.get(path.name)
+    if known is None:
+        return None
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    try:
+        version = schema_version(con)
+    finally:
+        con.close()
+    if version <= known[0]:
+        return None
+    return (f"{path}: schema version {version} is newer than any this clawkb knows ({known[0]}, OpenClaw {known[1]}); "
+            "read, never changed (update clawkb, or use OpenClaw's own command shown)")
+
+
+def _check_schema(con: sqlite3.Connection, path: Path) -> None:
+    known = KNOWN_SCHEMA.get(path.name)
+    if known is None:
+        return
+    version = schema_version(con)
+    if version <= known[0]:
+        return
+    tables = _tables(con)
+    shapes = READ_SHAPES.get(path.name, {})
+    moved = [t for t, alternatives in shapes.items()
+             if t in tables and not any(cols <= set(tables[t]) for cols in alternatives)]
+    if moved or not any(t in tables for t in shapes):
         con.close()
         raise StateError(f"{path}: schema version {version} is newer than any this clawkb knows ({known[0]}, OpenClaw "
-                         f"{known[1]}); refusing to read or change it (update clawkb, or check what OpenClaw "
-                         "reports instead: openclaw models status --json | clawkb doctor --from -)")
+                         f"{known[1]}) and {', '.join(moved) or 'the tables it reads'} moved; refusing to read or "
+                         "change it (update clawkb, or check what OpenClaw reports instead: openclaw models status "
+                         "--json | clawkb doctor --from -)")
 
 
 def _tables(con: sqlite3.Connection) -> Dict[str, List[str]]:
