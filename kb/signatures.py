@@ -165,6 +165,14 @@ def _check_versions(sig: Signature) -> Iterator[Problem]:
                     yield ("versions", "ranges", r, "events", e, kind), str(exc)
         if rng["events"][0].get("introduced") is None:
             yield ("versions", "ranges", r, "events", 0), "a range starts with an introduced event"
+    fixed = [v for rng in sig.data["versions"]["ranges"] for e in rng["events"] for k, v in e.items() if k == "fixed"]
+    if sig.data["versions"]["status"] == "fixed" and not fixed:
+        yield ("versions", "status"), "status fixed needs a range with a fixed event (the release the fix shipped in)"
+    for i, step in enumerate(sig.data.get("fix", [])):
+        m = re.match(r"Upgrade to (\d{4}\.\d{1,2}\.\d{1,3}(?:-[\w.]+)?)\b", step["title"])
+        if m and m.group(1) not in fixed:
+            yield ("fix", i, "title"), (f"'Upgrade to {m.group(1)}' names no range's fixed version "
+                                        f"({', '.join(fixed) or 'none'}): the page and the verdict would disagree")
 
 
 def _check_templates(sig: Signature) -> Iterator[Problem]:

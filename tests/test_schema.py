@@ -117,3 +117,15 @@ def test_a_value_cut_short_by_a_comment_is_refused():
     assert e.line == line_no(text, "(see #64224)") and "cut by a comment" in str(e) and "quote it" in str(e)
     parse_signature(broken(title, title + " (see openclaw#64224)"), "provider-wide-402-proxy.yaml")  # no space: fine
     parse_signature(broken(title, f'"{title[7:]} (see #64224)"'.join(["title: ", ""])), "provider-wide-402-proxy.yaml")
+
+
+def test_fixed_needs_a_fixed_release_and_an_upgrade_step_names_one():
+    """The verdict, the page and `clawkb fix` read the same ranges: a status or a step that names a
+    release no range gives would contradict them."""
+    text = GOOD.replace("  status: open", "  status: fixed", 1)
+    e = error_of(text)
+    assert e.field == "versions.status" and "needs a range with a fixed event" in str(e)
+    cron = (ROOT / "signatures" / "cron-isolated-lane-deadlock.yaml").read_text(encoding="utf-8")
+    assert "title: Upgrade to 2026.3.13" in cron
+    e = error_of(cron.replace("title: Upgrade to 2026.3.13", "title: Upgrade to 2026.4.15", 1), "cron-isolated-lane-deadlock.yaml")
+    assert "'Upgrade to 2026.4.15' names no range's fixed version (2026.3.11, 2026.3.13)" in str(e)
