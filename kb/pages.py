@@ -56,6 +56,36 @@ def page_tags(sig: Signature) -> list[str]:
     return tags
 
 
+def page_meta(sig: Signature) -> dict[str, Any]:
+    """What a failure page's front matter says: its signature's title, summary and tags."""
+    return {"title": sig.title, "description": " ".join(sig.summary.split()), "tags": page_tags(sig)}
+
+
+def front_matter(sig: Signature) -> str:
+    """The page's YAML front matter, written by a YAML emitter (a quote or backslash in a summary
+    cannot end a hand-quoted string early and turn the block into page text)."""
+    import yaml
+
+    body = yaml.safe_dump(page_meta(sig), sort_keys=False, allow_unicode=True, width=10_000)
+    return f"---\n{body}---\n"
+
+
+def read_front_matter(page: str) -> Optional[dict]:
+    """The front matter a page starts with, as MkDocs reads it; None when it has none or it does not parse."""
+    import yaml
+
+    if not page.startswith("---\n"):
+        return None
+    end = page.find("\n---\n", 4)
+    if end < 0:
+        return None
+    try:
+        meta = yaml.safe_load(page[4:end])
+    except yaml.YAMLError:
+        return None
+    return meta if isinstance(meta, dict) else None
+
+
 def signature_markdown(sig: Signature, kb: KnowledgeBase, *, for_terminal: bool = False,
                        scripts: Optional[dict[str, Any]] = None, link_prefix: str = "../",
                        templates: Optional[Union[str, Path]] = None) -> str:
@@ -75,6 +105,7 @@ def signature_markdown(sig: Signature, kb: KnowledgeBase, *, for_terminal: bool 
         href = kb.url(rid) if for_terminal else f"{link_prefix}{rid}.md"
         related.append({"title": other.title, "href": href, "id": rid})
     return env.get_template("signature.md.j2").render(
+        front_matter="" if for_terminal else front_matter(sig),
         sig=sig.data | {"url": kb.url(sig.id)},
         site=not for_terminal,
         explanation=fill(sig, sig.explanation, {}),

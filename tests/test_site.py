@@ -47,6 +47,43 @@ def test_every_signature_has_a_page_at_its_stable_url(site, kb):
     assert all(f"failures/{s.id}/" in index for s in kb.signatures)
 
 
+def test_every_page_says_its_signatures_title_description_and_tags_in_front_matter(kb):
+    """MkDocs shows a front matter block that does not parse as text, and loses the title, description
+    and tags (a `\\'` in a hand-quoted summary did that to no-api-key-for-provider)."""
+    from clawkb.kb.pages import page_meta, read_front_matter
+    from clawkb.kb.site.generate import pages
+
+    seen = 0
+    for path, content in pages(kb):
+        if path.startswith("failures/") and path != "failures/index.md":
+            sig = kb.get(path[len("failures/"):-3])
+            assert read_front_matter(content) == page_meta(sig) and page_meta(sig)["title"] == sig.title, path
+            seen += 1
+    assert seen == len(kb.signatures)
+
+
+def test_a_summary_with_quotes_and_backslashes_keeps_its_front_matter(kb):
+    from clawkb.kb.pages import front_matter, read_front_matter
+    from clawkb.kb.signatures import Signature
+
+    sig = kb.get("no-api-key-for-provider")
+    summary = r"""it says \'a\' and \"b\": c #d""" + "\nnext"
+    tricky = Signature(sig.data | {"title": 'No "API key" found', "summary": summary}, sig.path)
+    meta = read_front_matter(front_matter(tricky) + "# body\n")
+    assert meta["title"] == 'No "API key" found' and meta["description"] == r"""it says \'a\' and \"b\": c #d next"""
+
+
+def test_a_page_whose_front_matter_breaks_fails_the_build(kb):
+    from mkdocs.exceptions import PluginError
+
+    from clawkb.kb.site.mkdocs_hook import _check_front_matter
+
+    sig = kb.get("no-api-key-for-provider")
+    broken = '---\ntitle: "No API key \\\' found"\n---\n# page\n'  # a hand-quoted string cut short
+    with pytest.raises(PluginError, match="no-api-key-for-provider"):
+        _check_front_matter(kb, f"failures/{sig.id}.md", broken)
+
+
 def test_tag_pages_and_the_how_to_add_page(site):
     for facet in ("providers", "components", "categories"):
         assert (site / "tags" / facet / "index.html").exists()

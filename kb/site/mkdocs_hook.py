@@ -8,8 +8,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
+from clawkb.kb.pages import page_meta, read_front_matter
 from clawkb.kb.settings import Settings
 from clawkb.kb.signatures import load_kb
 from clawkb.kb.site.generate import pages
@@ -29,11 +31,22 @@ def on_files(files: Files, config) -> Files:
     kb = load_kb(_signatures(root))
     kb.site_url = (config["site_url"] or kb.site_url).rstrip("/") + "/"
     for path, content in pages(kb, templates=root / "site_templates"):
+        _check_front_matter(kb, path, content)
         existing = files.get_file_from_path(path)
         if existing is not None:
             files.remove(existing)
         files.append(File.generated(config, path, content=content))
     return files
+
+
+def _check_front_matter(kb, path: str, content: str) -> None:
+    """A failure page whose front matter does not read back as its signature's fails the build (MkDocs
+    would show a broken block as text and lose the title, description and tags)."""
+    if not (path.startswith("failures/") and path != "failures/index.md"):
+        return
+    sig = kb.get(path[len("failures/"):-len(".md")])
+    if read_front_matter(content) != page_meta(sig):
+        raise PluginError(f"{path}: its front matter does not read back as {sig.id}'s title, description and tags")
 
 
 def on_serve(server, config, builder):
