@@ -129,7 +129,8 @@ def test_json5_config_is_left_for_the_user_with_a_diff(tmp_path):
     state = build(tmp_path / "s", "split", json5=True)
     before = (state / "openclaw.json").read_bytes()
     p = clawkb("fix", "stale-oauth-profile-poisons-provider", "--state-dir", state, "--apply")
-    assert p.returncode == 0 and "review and apply by hand" in p.stdout
+    assert p.returncode == 1 and "review and apply by hand" in p.stdout  # the auth store is done, the config is not
+    assert "left to do by hand" in p.stderr
     assert (state / "openclaw.json").read_bytes() == before
     no_secret(p.stdout)
 
@@ -137,11 +138,23 @@ def test_json5_config_is_left_for_the_user_with_a_diff(tmp_path):
 def test_provider_wide_402_prints_the_config_split_and_clears_the_lockout(tmp_path):
     state = build(tmp_path / "s", "split")
     p = clawkb("fix", "provider-wide-402-proxy", "--state-dir", state, "--apply")
-    assert p.returncode == 0, p.stderr
+    assert p.returncode == 1 and "left to do by hand" in p.stderr, p.stderr  # the lockout cleared, the split not
+    assert "split-proxy-provider: to make by hand" in p.stdout and "--apply changes nothing here" in p.stdout
+    assert "clear-billing-lockout: applying" in p.stdout and "done; backup:" in p.stdout
     assert '"litellm-nanogpt"' in p.stdout and '"litellm-deepseek"' in p.stdout
     assert "litellm-nanogpt/nanogpt/kimi-k2.5" in p.stdout  # fallbacks rewritten in the proposal
     assert json.loads((state / "openclaw.json").read_text())["models"]["providers"].keys() == {"litellm"}  # not applied
     no_secret(p.stdout)
+
+
+def test_the_split_script_says_it_changes_nothing_and_does_not_exit_0_on_apply(tmp_path):
+    state = build(tmp_path / "s", "split")
+    subprocess.run([sys.executable, "-m", "clawkb", "scripts", str(tmp_path / "scripts")], check=True, capture_output=True)
+    before = snapshot(state)
+    p = subprocess.run([sys.executable, str(tmp_path / "scripts" / "openclaw-split-proxy-provider.py"), "--state-dir",
+                        str(state), "--apply"], capture_output=True, text=True, env=dict(os.environ))
+    assert p.returncode == 1 and "to make by hand" in p.stdout and "applying" not in p.stdout
+    assert snapshot(state) == before
 
 
 def test_fixed_upstream_bugs_name_the_fixing_version(tmp_path):

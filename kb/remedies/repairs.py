@@ -572,7 +572,8 @@ def build_plan(repair: str, root: Path, args: argparse.Namespace) -> Plan:
 
 
 def run(repairs: List[str], args: argparse.Namespace, out=sys.stdout, note: Optional[tuple] = None) -> int:
-    """Dry run or apply the repairs; 0 done or nothing to do, 2 refused (nothing changed)."""
+    """Dry run or apply the repairs; 0 done or nothing to do, 1 applied but a change is left to make by
+    hand (openclaw.json), 2 refused (nothing changed)."""
     try:
         if args.restore:
             restored = restore(Path(args.restore).expanduser(), force=args.force)
@@ -592,6 +593,7 @@ def run(repairs: List[str], args: argparse.Namespace, out=sys.stdout, note: Opti
                       + (f" from {version}" if version else "") + ". Clearing the lockout it left:", file=out)
         any_change = False
         applied: List[str] = []  # "<repair> (backup <dir>)" of the steps already written
+        by_hand: List[str] = []  # repairs with a change the user makes (shown, never written)
         for repair in repairs:
             plan = build_plan(repair, root, args)
             if plan.empty and not plan.manual:
@@ -600,7 +602,12 @@ def run(repairs: List[str], args: argparse.Namespace, out=sys.stdout, note: Opti
                     print(f"  note: {n}", file=out)
                 continue
             any_change = True
-            print(f"{repair}: {'applying' if args.apply else 'would change (dry run; --apply to write)'}", file=out)
+            if plan.empty:  # only changes clawkb does not write (openclaw.json): --apply cannot make them
+                by_hand.append(repair)
+                print(f"{repair}: to make by hand (clawkb does not write it; --apply changes nothing here)", file=out)
+            else:
+                by_hand.extend([repair] if plan.manual else [])
+                print(f"{repair}: {'applying' if args.apply else 'would change (dry run; --apply to write)'}", file=out)
             text = render_plan(plan)
             if text:
                 print(text, file=out)
@@ -617,6 +624,10 @@ def run(repairs: List[str], args: argparse.Namespace, out=sys.stdout, note: Opti
                 print(f"  done; backup: {dest} (undo: --restore {dest})", file=out)
         if not any_change:
             print("nothing to do: the state is already as the fix leaves it", file=out)
+        if args.apply and by_hand:  # not done until the user has made them
+            print(f"left to do by hand: the change(s) marked 'review and apply by hand' above ({', '.join(by_hand)})",
+                  file=sys.stderr)
+            return 1
         return 0
     except StateError as exc:
         if isinstance(exc, RestoreConflict):
