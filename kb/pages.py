@@ -30,7 +30,18 @@ def environment(directory: Optional[Union[str, Path]] = None) -> Environment:
     )
 
 
-def range_text(rng: dict[str, Any]) -> str:
+# what an open-ended range means, by the signature's status (a range with a fixed event says so itself)
+UNFIXED_WORDS = {
+    "open": "no fix yet",
+    "partially-fixed": "partly fixed, not in every case (see the note)",
+    "mitigated": "mitigated, not fixed (see the note)",
+    "not-a-bug": "a setup or provider condition, not an OpenClaw bug",
+    "fixed": "no fix in this range",
+}
+
+
+def range_text(rng: dict[str, Any], status: str = "open") -> str:
+    """One range in words: where it starts, and its fix, or what its status says when it has none."""
     parts = []
     for event in rng["events"]:
         (kind, value), = event.items()
@@ -41,12 +52,28 @@ def range_text(rng: dict[str, Any]) -> str:
         else:
             parts.append(f"up to {value}")
     if len(parts) == 1:
-        parts.append("no fix yet")
+        parts.append(UNFIXED_WORDS.get(status, "no fix yet"))
     return ", ".join(parts)
 
 
+def ordered_ranges(sig: Signature) -> list[dict[str, Any]]:
+    """The ranges in release order (by where they start, then where they end)."""
+    from clawkb.matcher.calver import parse_version
+
+    def key(rng: dict[str, Any]) -> tuple:
+        ends = [v for e in rng["events"] for k, v in e.items() if k != "introduced"]
+        start = next(iter(rng["events"][0].values()))
+        return (parse_version(start) if start != "0" else (), parse_version(ends[-1]) if ends else (float("inf"),))
+
+    try:
+        return sorted(sig.versions["ranges"], key=key)
+    except ValueError:
+        return list(sig.versions["ranges"])
+
+
 def affected_text(sig: Signature) -> str:
-    return "; ".join(range_text(r) for r in sig.versions["ranges"]) or "unknown"
+    status = sig.versions["status"]
+    return "; ".join(range_text(r, status) for r in ordered_ranges(sig)) or "unknown"
 
 
 def page_tags(sig: Signature) -> list[str]:
@@ -112,7 +139,7 @@ def signature_markdown(sig: Signature, kb: KnowledgeBase, *, for_terminal: bool 
         fix=fix,
         related=related,
         affected=affected_text(sig),
-        range_text=range_text,
+        ranges=[(range_text(r, sig.versions["status"]), r) for r in ordered_ranges(sig)],
         page_tags=page_tags(sig),
         platform_names=PLATFORM_NAMES,
         scripts=scripts or {},

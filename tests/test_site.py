@@ -220,3 +220,27 @@ def test_searching_an_error_message_lands_on_the_right_page(browser, server, que
     page.wait_for_load_state("networkidle")
     assert f"/failures/{expected}/" in page.url
     assert not errors, errors
+
+
+@pytest.mark.parametrize("status, words", [
+    ("open", "all versions, no fix yet"),
+    ("partially-fixed", "all versions, partly fixed, not in every case (see the note)"),
+    ("mitigated", "all versions, mitigated, not fixed (see the note)"),
+    ("not-a-bug", "all versions, a setup or provider condition, not an OpenClaw bug"),
+])
+def test_a_range_without_a_fix_is_said_in_the_words_of_its_status(status, words):
+    from clawkb.kb.pages import range_text
+
+    assert range_text({"events": [{"introduced": "0"}]}, status) == words
+    assert range_text({"events": [{"introduced": "2026.3.8"}, {"fixed": "2026.3.11"}]}, status) == "from 2026.3.8, fixed in 2026.3.11"
+
+
+def test_ranges_are_listed_in_release_order(kb):
+    from clawkb.kb.pages import affected_text
+    from clawkb.kb.signatures import Signature
+
+    sig = kb.get("billing-cooldown-skip-generic-error")
+    later_first = {"status": "fixed", "ranges": [{"events": [{"introduced": "2026.4.1"}, {"fixed": "2026.4.15"}]},
+                                                 {"events": [{"introduced": "2026.3.28"}, {"fixed": "2026.5.12"}]}]}
+    text = affected_text(Signature(sig.data | {"versions": later_first}, sig.path))
+    assert text == "from 2026.3.28, fixed in 2026.5.12; from 2026.4.1, fixed in 2026.4.15"
