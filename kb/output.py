@@ -86,8 +86,13 @@ def text_report(result: dict[str, Any], style: Style) -> str:
                 out.append("     " + " ".join(para.split()))
         if d.get("fix"):
             out.append("   fix:")
-            for i, step in enumerate(d["fix"], 1):
-                out.append(f"     {i}. {step['title']}")
+            i = 0
+            for step in d["fix"]:
+                if step.get("alternative"):  # another way to do the step before: under it, not numbered
+                    out.append(f"        or: {step['title'].removeprefix('Or ')}")
+                else:
+                    i += 1
+                    out.append(f"     {i}. {step['title']}")
                 for c in step.get("commands", []):
                     out.append(f"        $ {c}")
         out.append(f"   more: {d['url']}")

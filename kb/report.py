@@ -96,6 +96,7 @@ def diagnosis_record(diag: Diagnosis, kb: KnowledgeBase, *, detail: bool = True)
                 "title": fill(sig, step["title"], values),
                 **({"body": fill(sig, step["body"], values)} if step.get("body") else {}),
                 **({"commands": [fill(sig, c, values) for c in step["commands"]]} if step.get("commands") else {}),
+                **({"alternative": True} if step.get("alternative") else {}),  # to the step before it
             }
             for step in sig.fix
         ]

@@ -82,6 +82,8 @@ _step = {
         },
         "remediation": {"type": "string", "pattern": ID_PATTERN,
                         "description": "Name of the clawkb fix that performs this step."},
+        "alternative": {"type": "boolean",
+                        "description": "Another way to do the step before it (shown under that step, not numbered)."},
     },
 }
 

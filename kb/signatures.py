@@ -154,6 +154,14 @@ def _check_fix(sig: Signature) -> Iterator[Problem]:
             yield ("fix", i, "remediation"), f"unknown repair {step['remediation']!r} (known: {', '.join(REPAIRS)})"
 
 
+def _check_alternatives(sig: Signature) -> Iterator[Problem]:
+    for i, step in enumerate(sig.data["fix"]):
+        if step.get("alternative") and i == 0:
+            yield ("fix", 0, "alternative"), "the first step cannot be an alternative to the one before it"
+        if step["title"].startswith("Or ") and not step.get("alternative"):
+            yield ("fix", i, "title"), "a step titled 'Or ...' is an alternative: mark it alternative: true"
+
+
 def _check_versions(sig: Signature) -> Iterator[Problem]:
     for r, rng in enumerate(sig.data["versions"]["ranges"]):
         for e, event in enumerate(rng["events"]):
@@ -186,7 +194,7 @@ def _check_templates(sig: Signature) -> Iterator[Problem]:
                 yield tuple(where), f"template error: {exc}"
 
 
-_CHECKS = (_check_id, _check_indicators, _check_captures, _check_fix, _check_versions, _check_templates)
+_CHECKS = (_check_id, _check_indicators, _check_captures, _check_fix, _check_versions, _check_templates, _check_alternatives)
 
 
 def validate(directory: Optional[os.PathLike | str] = None) -> tuple[Optional[KnowledgeBase], list[SourceError]]:

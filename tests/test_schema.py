@@ -129,3 +129,15 @@ def test_fixed_needs_a_fixed_release_and_an_upgrade_step_names_one():
     assert "title: Upgrade to 2026.3.13" in cron
     e = error_of(cron.replace("title: Upgrade to 2026.3.13", "title: Upgrade to 2026.4.15", 1), "cron-isolated-lane-deadlock.yaml")
     assert "'Upgrade to 2026.4.15' names no range's fixed version (2026.3.11, 2026.3.13)" in str(e)
+
+
+def test_an_alternative_step_is_marked_and_never_first():
+    """'Or ...' steps are another way to do the step before: numbered lists then count steps, not options."""
+    cron = (ROOT / "signatures" / "isolated-cron-extra-usage.yaml").read_text(encoding="utf-8")
+    unmarked = cron.replace("  - title: Or route the model through the Claude CLI runtime\n    alternative: true\n",
+                            "  - title: Or route the model through the Claude CLI runtime\n", 1)
+    assert unmarked != cron
+    e = error_of(unmarked, "isolated-cron-extra-usage.yaml")
+    assert "mark it alternative: true" in str(e)
+    first = cron.replace("  - title: Move the jobs to the main session\n", "  - title: Move the jobs to the main session\n    alternative: true\n", 1)
+    assert "the first step cannot be an alternative" in str(error_of(first, "isolated-cron-extra-usage.yaml"))
