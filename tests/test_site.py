@@ -245,3 +245,23 @@ def test_ranges_are_listed_in_release_order(kb):
                                                  {"events": [{"introduced": "2026.3.28"}, {"fixed": "2026.5.12"}]}]}
     text = affected_text(Signature(sig.data | {"versions": later_first}, sig.path))
     assert text == "from 2026.3.28, fixed in 2026.5.12; from 2026.4.1, fixed in 2026.4.15"
+
+
+def test_dark_mode_toggles_and_a_failure_page_links_its_signature_file(browser, server, kb):
+    errors: list = []
+    page = _page(browser, errors)
+    sig = kb.get("gateway-port-in-use")
+    page.goto(f"{server}/failures/{sig.id}/")
+    page.wait_for_load_state("networkidle")
+    scheme = lambda: page.evaluate("document.body.getAttribute('data-md-color-scheme')")  # noqa: E731
+    assert scheme() == "default"
+    page.locator("label.md-header__button[for^='__palette_']").first.click()
+    page.wait_for_function("document.body.getAttribute('data-md-color-scheme') === 'slate'")
+    header = page.evaluate("getComputedStyle(document.querySelector('.md-header')).backgroundColor")
+    assert header == "rgb(191, 54, 12)"  # #bf360c: white header text at 5.6:1, not Material's #ff6e42 at 2.78:1
+    edit = page.locator("a.md-content__button[href*='/edit/']").first.get_attribute("href")
+    assert edit == f"https://github.com/clawkb/clawkb/edit/main/signatures/{sig.id}.yaml"
+    assert page.locator("nav.md-footer__inner a.md-footer__link").count() >= 1  # previous / next
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{sig.id}-dark.png"))
+    assert not errors, errors

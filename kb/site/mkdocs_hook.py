@@ -49,6 +49,22 @@ def _check_front_matter(kb, path: str, content: str) -> None:
         raise PluginError(f"{path}: its front matter does not read back as {sig.id}'s title, description and tags")
 
 
+def on_page_context(context, page, config, nav):
+    """Edit links: a page of docs/ is edited in its file, a failure page in its signature file; the
+    other generated pages (home, indexes, tags) have none."""
+    repo = (config.get("extra", {}).get("repository") or "").rstrip("/")
+    src = page.file.src_uri
+    if not repo:
+        page.edit_url = None
+    elif src.startswith("failures/") and src != "failures/index.md":
+        page.edit_url = f"{repo}/edit/main/signatures/{src[len('failures/'):-len('.md')]}.yaml"
+    elif src == "index.md" or src.startswith(("failures/", "tags/")):
+        page.edit_url = None
+    else:
+        page.edit_url = f"{repo}/edit/main/docs/{src}"
+    return context
+
+
 def on_serve(server, config, builder):
     root = _root(config)
     for d in (_signatures(root), root / "site_templates"):
