@@ -25,7 +25,6 @@ from .settings import SCANNERS, Settings
 # GitHub caps an issue body at 65,536 characters, at most 256 KiB of UTF-8; a 2 MiB busy log
 # normalised whole took 4.6 s, streamed 0.3 s
 SMALL = 256 * 1024
-ENGINES = SCANNERS
 
 Source = Union[str, bytes, "os.PathLike[str]", Input]  # text, raw bytes, a path, an opened input
 
@@ -51,8 +50,8 @@ class Reader:
     """Reads inputs into documents for one knowledge base's index."""
 
     def __init__(self, kb: KnowledgeBase, engine: str = "auto", cache_dir: Optional[str] = None):
-        if engine not in ENGINES:
-            raise ReadError(f"the scanner must be one of {', '.join(ENGINES)}, not {engine!r}")
+        if engine not in SCANNERS:
+            raise ReadError(f"the scanner must be one of {', '.join(SCANNERS)}, not {engine!r}")
         self.kb, self.index, self.engine, self._scanner = kb, kb.index(), engine, None
         self.cache_dir = cache_dir  # where a compiled Hyperscan database is kept (None: nowhere)
 

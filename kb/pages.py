@@ -65,10 +65,7 @@ def ordered_ranges(sig: Signature) -> list[dict[str, Any]]:
         start = next(iter(rng["events"][0].values()))
         return (parse_version(start) if start != "0" else (), parse_version(ends[-1]) if ends else (float("inf"),))
 
-    try:
-        return sorted(sig.versions["ranges"], key=key)
-    except ValueError:
-        return list(sig.versions["ranges"])
+    return sorted(sig.versions["ranges"], key=key)  # validate has parsed every version
 
 
 def affected_text(sig: Signature) -> str:

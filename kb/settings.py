@@ -35,25 +35,24 @@ def _scanner(value: str) -> str:
     return value
 
 
-def _size(value: str) -> int:
+def _number(value: str, cast: Callable[[str], float], what: str, low: float, high: float, rule: str) -> float:
+    """`value` read by `cast`, within [low, high]; else a SettingError saying `what` it is not or `rule`."""
     try:
-        n = int(value)
+        n = cast(value)
     except ValueError:
-        raise SettingError(f"not a number of bytes: {value!r}") from None
-    if n < 0:
-        raise SettingError("must be 0 or more")
+        raise SettingError(f"not {what}: {value!r}") from None
+    if not low <= n <= high:
+        raise SettingError(rule)
     return n
+
+
+def _size(value: str) -> int:
+    return int(_number(value, int, "a number of bytes", 0, float("inf"), "must be 0 or more"))
 
 
 def confidence(value: str) -> float:
     """A confidence threshold, 0..1 (--min-confidence and CLAWKB_MIN_CONFIDENCE alike)."""
-    try:
-        v = float(value)
-    except ValueError:
-        raise SettingError(f"not a number: {value!r}") from None
-    if not 0.0 <= v <= 1.0:
-        raise SettingError("must be between 0 and 1")
-    return v
+    return _number(value, float, "a number", 0.0, 1.0, "must be between 0 and 1")
 
 
 def _cache(value: str) -> Optional[str]:

@@ -179,12 +179,18 @@ def _page(browser, errors):
     return page
 
 
+def _open(browser, url: str, errors: list):
+    """A desktop page at `url`, loaded, its console errors collected in `errors`."""
+    page = _page(browser, errors)
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    return page
+
+
 def test_a_signature_page_renders_with_steps_and_a_working_copy_button(browser, server, kb):
     errors: list = []
-    page = _page(browser, errors)
     sig = kb.get("stale-billing-disabled-until")
-    page.goto(f"{server}/failures/{sig.id}/")
-    page.wait_for_load_state("networkidle")
+    page = _open(browser, f"{server}/failures/{sig.id}/", errors)
     assert page.inner_text("h1").strip().rstrip("¶").strip() == sig.title
     fix = page.locator("h2#fix + ol > li")
     assert fix.count() == len([s for s in sig.fix if not s.get("alternative")])  # alternatives sit in their step
@@ -249,10 +255,8 @@ def test_ranges_are_listed_in_release_order(kb):
 
 def test_dark_mode_toggles_and_a_failure_page_links_its_signature_file(browser, server, kb):
     errors: list = []
-    page = _page(browser, errors)
     sig = kb.get("gateway-port-in-use")
-    page.goto(f"{server}/failures/{sig.id}/")
-    page.wait_for_load_state("networkidle")
+    page = _open(browser, f"{server}/failures/{sig.id}/", errors)
     scheme = lambda: page.evaluate("document.body.getAttribute('data-md-color-scheme')")  # noqa: E731
     assert scheme() == "default"
     page.locator("label.md-header__button[for^='__palette_']").first.click()

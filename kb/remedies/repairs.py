@@ -606,7 +606,8 @@ def run(repairs: List[str], args: argparse.Namespace, out=sys.stdout, note: Opti
                 by_hand.append(repair)
                 print(f"{repair}: to make by hand (clawkb does not write it; --apply changes nothing here)", file=out)
             else:
-                by_hand.extend([repair] if plan.manual else [])
+                if plan.manual:
+                    by_hand.append(repair)
                 print(f"{repair}: {'applying' if args.apply else 'would change (dry run; --apply to write)'}", file=out)
             text = render_plan(plan)
             if text:
