@@ -42,12 +42,21 @@ def partial_scores(phrase: str, texts: Mapping[int, str], cutoff: float) -> dict
                 continue
         left[key] = text
     if left:
-        from rapidfuzz import fuzz, process
-
-        for _choice, score, key in process.extract(phrase, left, scorer=fuzz.partial_ratio, score_cutoff=cutoff,
-                                                    limit=None):
+        for _choice, score, key in _extract(phrase, left, cutoff):
             found[key] = score / 100.0
     return found
+
+
+def _extract(phrase: str, texts: Mapping[int, str], cutoff: float):
+    """(text, partial_ratio, key) for each text reaching `cutoff`: by rapidfuzz, or where it cannot be
+    installed (the browser) by `partial_ratio`, its pure-Python equal."""
+    try:
+        from rapidfuzz import fuzz, process
+    except ImportError:
+        from .partial_ratio import extract
+
+        return extract(phrase, texts, cutoff)
+    return process.extract(phrase, texts, scorer=fuzz.partial_ratio, score_cutoff=cutoff, limit=None)
 
 
 def _shared(need: Counter, text: str) -> int:

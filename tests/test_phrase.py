@@ -81,3 +81,57 @@ def test_a_paste_the_rules_decide_does_not_import_rapidfuzz():
                        capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert "billing" in p.stdout
     assert p.stderr.strip().splitlines()[-1] == "False", p.stderr
+
+
+# The stand-in for rapidfuzz where it cannot be installed (the site's paste-a-log page, in Pyodide)
+
+def test_the_pure_python_partial_ratio_equals_rapidfuzz_on_random_texts():
+    from clawkb.matcher.partial_ratio import partial_ratio
+
+    for phrase, text in _random_pairs(3, 3000):
+        assert partial_ratio(phrase, text) == fuzz.partial_ratio(phrase, text), (phrase, text)
+        assert partial_ratio(text, phrase) == fuzz.partial_ratio(text, phrase), (phrase, text)
+
+
+@pytest.mark.parametrize("a, b", [
+    ("", ""), ("abc", ""), ("abcd", "dcba"), ("ab", "ba"),  # empty, equal lengths both ways round
+    ("x" * 70 + "y", "z" * 30 + "x" * 69 + "y" + "z" * 30),   # a needle longer than a machine word
+])
+def test_the_pure_python_partial_ratio_on_edge_cases(a, b):
+    from clawkb.matcher.partial_ratio import partial_ratio
+
+    assert partial_ratio(a, b) == fuzz.partial_ratio(a, b)
+
+
+def _corpus_lines():
+    from conftest import SHARED
+    import json
+
+    for name in ("dev.jsonl", "train-billing-auth.jsonl", "train-other.jsonl"):
+        path = SHARED / "corpus" / name
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    yield json.loads(line)["text"]
+    for path in sorted((ROOT / "tests" / "fixtures" / "corpus").rglob("*.log")):
+        yield path.read_text(encoding="utf-8")
+
+
+def test_without_rapidfuzz_every_corpus_line_scores_the_same(kb, monkeypatch):
+    """What the matcher asks of each phrase on every line of every corpus report (lines and joined
+    pairs, as `hits` sends them): the same lines kept, with the same scores, with rapidfuzz hidden."""
+    from clawkb.matcher import normalise
+
+    phrases = [(i["phrase"], float(i.get("min_similarity", 88))) for s in kb.signatures
+               for i in s.data["evidence"]["indicators"] + s.data["evidence"].get("negative", []) if "phrase" in i]
+    texts = list(_corpus_lines())
+    assert len(texts) > 300 and phrases
+    batches = []
+    for text in texts:
+        masked = [line.masked for line in normalise(text).lines]
+        batches.append(dict(enumerate(masked + [a + " " + b for a, b in zip(masked, masked[1:])])))
+    with_rapidfuzz = [[partial_scores(p, b, c) for p, c in phrases] for b in batches]
+    monkeypatch.setitem(sys.modules, "rapidfuzz", None)  # `import rapidfuzz` raises ImportError
+    without = [[partial_scores(p, b, c) for p, c in phrases] for b in batches]
+    assert without == with_rapidfuzz
+    assert sum(len(d) for row in without for d in row) > 50  # the corpus does hold the phrases
