@@ -10,7 +10,7 @@ What ships, `kb/data/similarity.json` (the index: vocabulary, BM25 score matrix,
 and source link, never a report's text) and `kb/data/calibration.json` (the tables), is written by
 `python -m clawkb.kb.build_similarity` from the signatures and the corpus; `fit` is the same function the
 cross-validation fits on its training folds. Fitting needs scikit-learn (isotonic regression) and
-bm25s; applying needs no scikit-learn, and bm25s only when the rules do not decide.
+bm25s (the extra `eval`); applying needs neither.
 """
 from __future__ import annotations
 

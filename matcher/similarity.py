@@ -13,12 +13,13 @@ held-out reports (`kb.build_similarity`), turns a raw score of a layer into the 
 diagnosis is right: `calibrate` interpolates it, with no learning library.
 
 Pure like the rest of `matcher`: the index is given (kb loads the shipped one), nothing is read or
-kept between calls except the bm25s engine an index builds for itself on first use. `bm25s` (and
-numpy) is imported only then, so a paste the rules decide never pays for it.
+kept between calls except the lookup tables an index makes for itself on first use. `bm25s` builds the
+index (`build`, at build time); scoring a query is a sum over the stored matrix and needs neither it nor numpy.
 """
 from __future__ import annotations
 
 import re
+from array import array
 from typing import Any, NamedTuple, Optional, Sequence
 
 from .calibration import calibrate  # noqa: F401  (part of this module's face)
@@ -58,7 +59,7 @@ class SimilarityIndex:
     `indices[j]` scores `data[j]`), and per document its label and source (None for a signature's own
     words). `calibration` maps a layer name to its table of (raw score, probability right) points."""
 
-    __slots__ = ("vocab", "data", "indices", "indptr", "labels", "sources", "params", "calibration", "_engine")
+    __slots__ = ("vocab", "data", "indices", "indptr", "labels", "sources", "params", "calibration", "_tables")  # _tables: made on first use
 
     def __init__(self, vocab: Sequence[str], data: Sequence[float], indices: Sequence[int], indptr: Sequence[int],
                  labels: Sequence[str], sources: Sequence[Optional[str]], params: Optional[dict[str, Any]] = None,
@@ -67,39 +68,33 @@ class SimilarityIndex:
         self.labels, self.sources = tuple(labels), tuple(sources)
         self.params = dict(params or BM25_PARAMS)
         self.calibration = {k: tuple(tuple(p) for p in v) for k, v in (calibration or {}).items()}
-        self._engine = None
+        self._tables = None
 
     def __getstate__(self):
-        return {k: getattr(self, k) for k in self.__slots__ if k != "_engine"}
+        return {k: getattr(self, k) for k in self.__slots__ if k != "_tables"}
 
     def __setstate__(self, state):
         for k, v in state.items():
             setattr(self, k, v)
-        self._engine = None
-
-    def engine(self):
-        """The bm25s retriever over this index (built on first use: imports bm25s and numpy)."""
-        if self._engine is None:
-            import bm25s
-            import numpy as np
-
-            eng = bm25s.BM25(k1=self.params["k1"], b=self.params["b"], method=self.params["method"], backend="numpy")
-            eng.scores = {"data": np.asarray(self.data, dtype=np.float32),
-                          "indices": np.asarray(self.indices, dtype=np.int32),
-                          "indptr": np.asarray(self.indptr, dtype=np.int32), "num_docs": len(self.labels)}
-            eng.vocab_dict = {t: i for i, t in enumerate(self.vocab)}
-            eng.unique_token_ids_set = set(eng.vocab_dict.values())
-            eng.nonoccurrence_array = None
-            self._engine = eng
-        return self._engine
+        self._tables = None
 
     def doc_scores(self, words: Sequence[str]) -> list[float]:
-        """The BM25 score of every document for these query words."""
-        eng = self.engine()
-        ids = eng.get_tokens_ids(list(words))
-        if not ids:
-            return [0.0] * len(self.labels)
-        return [float(s) for s in eng.get_scores_from_ids(ids)]
+        """The BM25 score of every document for these query words: the sum of each word's stored
+        scores, as bm25s's numpy backend sums them (in float32, word by word in query order, a
+        repeated word counted again), so the scores are bm25s's to the bit -- `tests/test_similarity.py`
+        compares -- without importing numpy and bm25s for a sum over a few rows (or where they cannot
+        be installed: the site's paste-a-log page)."""
+        if self._tables is None:  # the vocabulary's ids and the scores as float32, made on first use
+            self._tables = ({t: i for i, t in enumerate(self.vocab)}, array("f", self.data))
+        ids, data = self._tables
+        indices, indptr = self.indices, self.indptr
+        scores = array("f", bytes(4 * len(self.labels)))
+        for word in words:
+            t = ids.get(word)
+            if t is not None:
+                for j in range(indptr[t], indptr[t + 1]):
+                    scores[indices[j]] += data[j]  # a float32 store of a sum of two float32s: float32 addition
+        return scores.tolist()
 
 
 def build(docs: Sequence[tuple[Sequence[str], str, Optional[str]]], params: Optional[dict[str, Any]] = None,

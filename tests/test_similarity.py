@@ -80,8 +80,28 @@ def test_the_paste_path_does_not_import_the_similarity_library_when_the_rules_de
     assert loaded(SAMPLE) == [[], 0]  # the rules decide: nothing else is imported
     prose = tmp_path / "issue.md"
     prose.write_text(PROSE, encoding="utf-8")
-    modules, code = loaded(prose)  # they do not: the similarity layer is loaded (and only then)
-    assert "bm25s" in modules and "sklearn" not in modules and code in (0, 1)
+    modules, code = loaded(prose)  # they do not: the similarity layer scores it, a sum needing no library
+    assert modules == [] and code in (0, 1)
+
+
+def test_query_scores_are_bm25s_scores_to_the_bit(dev_cases):
+    """The stored matrix summed in pure Python equals bm25s's own scoring of it (its numpy backend)."""
+    import bm25s
+    import numpy as np
+
+    from clawkb.kb.similarity import load_index
+
+    index = load_index()
+    eng = bm25s.BM25(k1=index.params["k1"], b=index.params["b"], method=index.params["method"], backend="numpy")
+    eng.scores = {"data": np.asarray(index.data, dtype=np.float32), "indices": np.asarray(index.indices, dtype=np.int32),
+                  "indptr": np.asarray(index.indptr, dtype=np.int32), "num_docs": len(index.labels)}
+    eng.vocab_dict = {t: i for i, t in enumerate(index.vocab)}
+    eng.nonoccurrence_array = None
+    queries = [tokens(normalise(c["text"])) for c in dev_cases] + [["billing", "billing", "cooldown"], ["zzz"], []]
+    for words in queries:
+        ids = eng.get_tokens_ids(list(words))
+        expected = [float(s) for s in eng.get_scores_from_ids(ids)] if ids else [0.0] * len(index.labels)
+        assert index.doc_scores(words) == expected
 
 
 def test_resemblance_and_calibration_on_a_tiny_index():
