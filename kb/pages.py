@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -80,17 +81,25 @@ def page_tags(sig: Signature) -> list[str]:
     return tags
 
 
+def plain_text(markdown: str) -> str:
+    """Markdown as the words it shows, on one line (for meta descriptions and search snippets):
+    `code` and **emphasis** lose their marks, [a link](url) keeps its text."""
+    text = re.sub(r"\[([^\]]+)\]\([^)\s]+\)", r"\1", markdown)
+    text = re.sub(r"(\*\*|__|`)", "", text)
+    return " ".join(text.split())
+
+
 def page_meta(sig: Signature) -> dict[str, Any]:
-    """What a failure page's front matter says: its signature's title, summary and tags."""
-    return {"title": sig.title, "description": " ".join(sig.summary.split()), "tags": page_tags(sig)}
+    """What a failure page's front matter says: its signature's title, summary (as plain text) and tags."""
+    return {"title": sig.title, "description": plain_text(sig.summary), "tags": page_tags(sig)}
 
 
-def front_matter(sig: Signature) -> str:
-    """The page's YAML front matter, written by a YAML emitter (a quote or backslash in a summary
+def front_matter(meta: dict[str, Any]) -> str:
+    """A page's YAML front matter, written by a YAML emitter (a quote or backslash in a summary
     cannot end a hand-quoted string early and turn the block into page text)."""
     import yaml
 
-    body = yaml.safe_dump(page_meta(sig), sort_keys=False, allow_unicode=True, width=10_000)
+    body = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=10_000)
     return f"---\n{body}---\n"
 
 
@@ -129,7 +138,7 @@ def signature_markdown(sig: Signature, kb: KnowledgeBase, *, for_terminal: bool 
         href = kb.url(rid) if for_terminal else f"{link_prefix}{rid}.md"
         related.append({"title": other.title, "href": href, "id": rid})
     return env.get_template("signature.md.j2").render(
-        front_matter="" if for_terminal else front_matter(sig),
+        front_matter="" if for_terminal else front_matter(page_meta(sig)),
         sig=sig.data | {"url": kb.url(sig.id)},
         site=not for_terminal,
         explanation=fill(sig, sig.explanation, {}),

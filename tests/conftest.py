@@ -26,6 +26,8 @@ def _free_port() -> int:
 # the developer runs on the default port is not taken for theirs (tests that need a gateway start one)
 os.environ["OPENCLAW_GATEWAY_PORT"] = str(_free_port())
 
+from browsing import browser, server, site  # noqa: E402,F401  (fixtures: the built site, in Chromium)
+
 SHARED = Path(os.environ.get("CLAWKB_SHARED", ROOT.parent / "shared"))
 DEV_CORPUS = SHARED / "corpus" / "dev.jsonl"
 

@@ -1,12 +1,7 @@
 """The troubleshooting site: built strict from the signatures, checked as files and in a real browser."""
-import functools
 import html.parser
-import http.server
-import os
-import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
@@ -15,10 +10,9 @@ import pytest
 from clawkb.kb.pages import signature_markdown
 from clawkb.kb.settings import DEFAULT_SITE_URL as SITE_URL
 from clawkb.matcher.redact import find_secrets
+from browsing import ARTIFACTS, new_page, open_page
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(os.environ.get("CLAWKB_ARTIFACTS", ROOT / "artifacts"))
 SITE_PATH = urlparse(SITE_URL).path
 SEARCHES = {
     "has billing issue": "billing-cooldown-skip-generic-error",
@@ -26,15 +20,6 @@ SEARCHES = {
     "No available auth profile": "provider-wide-402-proxy",
     "disabledUntil": "stale-billing-disabled-until",
 }
-
-
-@pytest.fixture(scope="session")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    p = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)], cwd=ROOT,
-                       capture_output=True, text=True, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"), timeout=600)
-    assert p.returncode == 0, p.stderr[-3000:]
-    return out
 
 
 def test_every_signature_has_a_page_at_its_stable_url(site, kb):
@@ -63,13 +48,13 @@ def test_every_page_says_its_signatures_title_description_and_tags_in_front_matt
 
 
 def test_a_summary_with_quotes_and_backslashes_keeps_its_front_matter(kb):
-    from clawkb.kb.pages import front_matter, read_front_matter
+    from clawkb.kb.pages import front_matter, page_meta, read_front_matter
     from clawkb.kb.signatures import Signature
 
     sig = kb.get("no-api-key-for-provider")
     summary = r"""it says \'a\' and \"b\": c #d""" + "\nnext"
     tricky = Signature(sig.data | {"title": 'No "API key" found', "summary": summary}, sig.path)
-    meta = read_front_matter(front_matter(tricky) + "# body\n")
+    meta = read_front_matter(front_matter(page_meta(tricky)) + "# body\n")
     assert meta["title"] == 'No "API key" found' and meta["description"] == r"""it says \'a\' and \"b\": c #d next"""
 
 
@@ -144,53 +129,10 @@ def test_show_and_the_page_say_the_same_things(kb):
 
 # --------------------------------------------------------------------------- in a real browser
 
-@pytest.fixture(scope="session")
-def server(site):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.RequestHandlerClass.log_message = lambda *a, **k: None
-    t = threading.Thread(target=httpd.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM:
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing in CI: .ci/run installs Debian's chromium package")
-        pytest.skip("Chromium not installed (apt-get install chromium)")
-    playwright = pytest.importorskip("playwright.sync_api") if not os.environ.get("CI") else __import__("playwright.sync_api").sync_api
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield b
-        b.close()
-
-
-def _page(browser, errors):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-    ctx.grant_permissions(["clipboard-read", "clipboard-write"])
-    page = ctx.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return page
-
-
-def _open(browser, url: str, errors: list):
-    """A desktop page at `url`, loaded, its console errors collected in `errors`."""
-    page = _page(browser, errors)
-    page.goto(url)
-    page.wait_for_load_state("networkidle")
-    return page
-
-
 def test_a_signature_page_renders_with_steps_and_a_working_copy_button(browser, server, kb):
     errors: list = []
     sig = kb.get("stale-billing-disabled-until")
-    page = _open(browser, f"{server}/failures/{sig.id}/", errors)
+    page = open_page(browser, f"{server}/failures/{sig.id}/", errors)
     assert page.inner_text("h1").strip().rstrip("¶").strip() == sig.title
     fix = page.locator("h2#fix + ol > li")
     assert fix.count() == len([s for s in sig.fix if not s.get("alternative")])  # alternatives sit in their step
@@ -214,7 +156,7 @@ def test_a_signature_page_renders_with_steps_and_a_working_copy_button(browser, 
 @pytest.mark.parametrize("query, expected", sorted(SEARCHES.items()))
 def test_searching_an_error_message_lands_on_the_right_page(browser, server, query, expected):
     errors: list = []
-    page = _page(browser, errors)
+    page = new_page(browser, errors)
     page.goto(server + "/")
     page.wait_for_load_state("networkidle")
     page.click("input.md-search__input")
@@ -256,7 +198,7 @@ def test_ranges_are_listed_in_release_order(kb):
 def test_dark_mode_toggles_and_a_failure_page_links_its_signature_file(browser, server, kb):
     errors: list = []
     sig = kb.get("gateway-port-in-use")
-    page = _open(browser, f"{server}/failures/{sig.id}/", errors)
+    page = open_page(browser, f"{server}/failures/{sig.id}/", errors)
     scheme = lambda: page.evaluate("document.body.getAttribute('data-md-color-scheme')")  # noqa: E731
     assert scheme() == "default"
     page.locator("label.md-header__button[for^='__palette_']").first.click()

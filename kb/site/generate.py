@@ -5,7 +5,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Iterator, Optional
 
-from ..pages import affected_text, environment, signature_markdown
+from ..pages import affected_text, environment, front_matter, signature_markdown
 from ..remedies.bundle import build_script, script_filename
 from ..remedies.repairs import REPAIRS
 from ..signatures import KnowledgeBase
@@ -40,4 +40,15 @@ def pages(kb: KnowledgeBase, templates: Optional[Path] = None) -> Iterator[tuple
             facet=facet, title=title, groups=sorted(groups.items()))
     for r, info in scr.items():
         yield f"scripts/{info['filename']}", info["source"]
+    yield "paste.md", paste_page(kb, env)
+
+
+def paste_page(kb: KnowledgeBase, env) -> str:
+    """The paste-a-log page (its files: `browser.files`)."""
+    from .browser import ASSETS
+
+    meta = {"title": "Paste a log", "description": "Paste an OpenClaw log or issue body and get clawkb's diagnoses, "
+            "computed in your browser: nothing you paste leaves the page."}
+    return env.get_template("paste.md.j2").render(front_matter=front_matter(meta), count=len(kb.signatures),
+                                                  assets=ASSETS)
 

@@ -14,6 +14,7 @@ from mkdocs.structure.files import File, Files
 from clawkb.kb.pages import page_meta, read_front_matter
 from clawkb.kb.settings import Settings
 from clawkb.kb.signatures import load_kb
+from clawkb.kb.site import browser
 from clawkb.kb.site.generate import pages
 
 
@@ -36,6 +37,15 @@ def on_files(files: Files, config) -> Files:
         if existing is not None:
             files.remove(existing)
         files.append(File.generated(config, path, content=content))
+    try:  # the paste-a-log page's runtime, clawkb's Python and the knowledge base
+        assets = list(browser.files(kb, root))
+    except browser.MissingRuntime as exc:
+        raise PluginError(str(exc)) from None
+    for path, content, source in assets:
+        if content is not None:
+            files.append(File.generated(config, path, content=content))
+        else:
+            files.append(File.generated(config, path, abs_src_path=source))
     return files
 
 
@@ -51,17 +61,17 @@ def _check_front_matter(kb, path: str, content: str) -> None:
 
 def on_page_context(context, page, config, nav):
     """Edit links: a page of docs/ is edited in its file, a failure page in its signature file; the
-    other generated pages (home, indexes, tags) have none."""
+    other generated pages (home, indexes, tags, paste a log) have none."""
     repo = (config.get("extra", {}).get("repository") or "").rstrip("/")
     src = page.file.src_uri
     if not repo:
         page.edit_url = None
     elif src.startswith("failures/") and src != "failures/index.md":
         page.edit_url = f"{repo}/edit/main/signatures/{src[len('failures/'):-len('.md')]}.yaml"
-    elif src == "index.md" or src.startswith(("failures/", "tags/")):
-        page.edit_url = None
-    else:
+    elif (Path(config["docs_dir"]) / src).is_file():
         page.edit_url = f"{repo}/edit/main/docs/{src}"
+    else:
+        page.edit_url = None
     return context
 
 

@@ -1,0 +1,80 @@
+"""The built site, served on localhost, and headless Chromium to read it (fixtures of conftest)."""
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = Path(os.environ.get("CLAWKB_ARTIFACTS", ROOT / "artifacts"))
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def _missing(what: str, install: str):
+    """Skip, naming what is missing and how to install it; in CI (`.ci/run` installs it) fail."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing in CI: {install}")
+    pytest.skip(f"needs {what} ({install})")
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    if not (ROOT / "node_modules" / "pyodide" / "pyodide.asm.wasm").exists():
+        _missing("the npm package pyodide, which the paste-a-log page serves", "npm ci")
+    out = tmp_path_factory.mktemp("site")
+    p = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)], cwd=ROOT,
+                       capture_output=True, text=True, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"), timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    return out
+
+
+@pytest.fixture(scope="session")
+def server(site):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.RequestHandlerClass.log_message = lambda *a, **k: None
+    t = threading.Thread(target=httpd.serve_forever, daemon=True)
+    t.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM:
+        _missing("Chromium", "apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("playwright", "pip install -e '.[test]'")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def new_page(browser, errors: list, viewport: dict = DESKTOP):
+    """A page in a fresh context (clipboard allowed), its console errors collected in `errors`."""
+    ctx = browser.new_context(viewport=viewport)
+    ctx.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = ctx.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page
+
+
+def open_page(browser, url: str, errors: list, viewport: dict = DESKTOP):
+    """The page at `url`, loaded."""
+    page = new_page(browser, errors, viewport)
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    return page
