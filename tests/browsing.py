@@ -78,3 +78,16 @@ def open_page(browser, url: str, errors: list, viewport: dict = DESKTOP):
     page.goto(url)
     page.wait_for_load_state("networkidle")
     return page
+
+
+def search(page, query: str) -> list[str]:
+    """The result links the site's search box gives for `query`, best first ([] for none): the query
+    pasted in, as a user pastes an error line."""
+    box = page.locator("input.md-search__input")
+    box.click()
+    page.evaluate("document.querySelector('.md-search-result__meta').textContent = '…'")
+    box.fill(query)
+    box.press("End")  # Material reads the box on key events
+    page.wait_for_function("document.querySelector('.md-search-result__meta').textContent !== '…'", timeout=15000)
+    page.wait_for_timeout(60)  # the list is rendered right after its count
+    return page.eval_on_selector_all(".md-search-result__item > a", "els => els.map(e => e.getAttribute('href'))")

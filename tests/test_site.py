@@ -1,5 +1,6 @@
 """The troubleshooting site: built strict from the signatures, checked as files and in a real browser."""
 import html.parser
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -10,16 +11,10 @@ import pytest
 from clawkb.kb.pages import signature_markdown
 from clawkb.kb.settings import DEFAULT_SITE_URL as SITE_URL
 from clawkb.matcher.redact import find_secrets
-from browsing import ARTIFACTS, new_page, open_page
+from browsing import ARTIFACTS, new_page, open_page, search
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_PATH = urlparse(SITE_URL).path
-SEARCHES = {
-    "has billing issue": "billing-cooldown-skip-generic-error",
-    "out of extra usage": "isolated-cron-extra-usage",
-    "No available auth profile": "provider-wide-402-proxy",
-    "disabledUntil": "stale-billing-disabled-until",
-}
 
 
 def test_every_signature_has_a_page_at_its_stable_url(site, kb):
@@ -153,22 +148,71 @@ def test_a_signature_page_renders_with_steps_and_a_working_copy_button(browser, 
     assert not errors, errors
 
 
-@pytest.mark.parametrize("query, expected", sorted(SEARCHES.items()))
-def test_searching_an_error_message_lands_on_the_right_page(browser, server, query, expected):
+def _failure_of(href: str) -> str:
+    path = urlparse(href).path
+    return path.split("/failures/")[1].split("/")[0] if "/failures/" in path else path
+
+
+def _symptom_lines(kb) -> dict[str, set]:
+    """Each symptom string of the pages, with the pages that list it (a few list the same line)."""
+    lines: dict[str, set] = {}
+    for sig in kb.signatures:
+        for line in sig.symptoms:
+            lines.setdefault(line, set()).add(sig.id)
+    return lines
+
+
+@pytest.mark.parametrize("pasted", [
+    "{line}",
+    "2026-04-12T18:02:11.150Z [gateway] {line} runId=8d0c55e1-3f2a-4b7e-9a11-0c2d4e6f8a90",  # as a log shows it
+])
+def test_a_pasted_symptom_line_finds_its_page_first(browser, server, kb, pasted):
     errors: list = []
-    page = new_page(browser, errors)
-    page.goto(server + "/")
-    page.wait_for_load_state("networkidle")
-    page.click("input.md-search__input")
-    page.type("input.md-search__input", query, delay=15)
-    page.wait_for_selector(".md-search-result__item", timeout=15000)
-    page.wait_for_timeout(500)
-    first = page.locator(".md-search-result__item > a").first
-    assert f"/failures/{expected}/" in first.get_attribute("href")
-    first.click()
+    page = open_page(browser, server + "/", errors)
+    lines = _symptom_lines(kb)
+    first, empty, missed = 0, [], []
+    for line, pages in lines.items():
+        found = [_failure_of(h) for h in search(page, pasted.format(line=line))]
+        if not found:
+            empty.append(line)
+        elif found[0] in pages:
+            first += 1
+        else:
+            missed.append((line[:60], sorted(pages), found[:3]))
+    assert len(lines) > 100 and not empty, empty
+    assert first / len(lines) >= 0.90, (first, len(lines), missed)
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("query, expected", [
+    ('FailoverError: No API key found for provider "anthropic".', "no-api-key-for-provider"),  # `word:` is lunr's field syntax
+    ("openclaw doctor --fix", "upgrade-state-migration-blocked"),                                # `--fix` its exclusion
+    ("~/.openclaw/agents/main/agent/auth-profiles.json", "no-api-key-for-provider"),            # `~` its fuzziness
+    ("disabledUntil", "stale-billing-disabled-until"),
+    ("2026-04-12T18:00:04.931Z [cron] job nightly-summary finished status=error error=\"FallbackSummaryError: All models "
+     "failed (1): anthropic/claude-sonnet-4-6: LLM request rejected: You're out of extra usage. (billing)\"",
+     "isolated-cron-extra-usage"),
+])
+def test_error_text_with_search_operators_in_it_finds_its_page(browser, server, query, expected):
+    errors: list = []
+    page = open_page(browser, server + "/", errors)
+    found = search(page, query)
+    assert found and _failure_of(found[0]) == expected, found[:3]
+    page.click(".md-search-result__item > a")
     page.wait_for_load_state("networkidle")
     assert f"/failures/{expected}/" in page.url
     assert not errors, errors
+
+
+def test_search_snippets_start_with_the_summary_not_the_metadata_table(site, kb):
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    entries = {d["location"]: d for d in index["docs"]}
+    for sig in kb.signatures:
+        entry = entries[f"failures/{sig.id}/"]
+        assert "<table" not in entry["text"] and "Severity" not in entry["text"], sig.id
+        assert "symptoms" in entry and f"failures/{sig.id}/#what-you-see" not in entries
+        assert f"failures/{sig.id}/#references" not in entries  # other pages' titles: not this page's words
+    assert not any(loc.startswith("tags/") or loc == "failures/" for loc in entries)
 
 
 @pytest.mark.parametrize("status, words", [

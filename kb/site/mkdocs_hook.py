@@ -5,6 +5,7 @@ render and search it.
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -73,6 +74,46 @@ def on_page_context(context, page, config, nav):
     else:
         page.edit_url = None
     return context
+
+
+def on_post_build(config):
+    site = Path(config["site_dir"])
+    _symptoms_on_their_page(site / "search" / "search_index.json")
+    _wrap_search_worker(site / "assets" / "javascripts" / "workers")
+
+
+SYMPTOMS = "what-you-see"  # the failure pages' section of symptoms (signature.md.j2)
+
+
+def _symptoms_on_their_page(index_file: Path) -> None:
+    """Each failure page's symptoms as the `symptoms` field of the page's own search entry, not a
+    section of their own. Material multiplies a page entry's score (not a section's) and groups
+    results by page, so a pasted error line finds the page that lists it rather than one whose long
+    explanation happens to repeat its words; mkdocs.yml boosts the field."""
+    index = json.loads(index_file.read_text(encoding="utf-8"))
+    pages = {d["location"]: d for d in index["docs"] if "#" not in d["location"]}
+    docs = []
+    for doc in index["docs"]:
+        page, _, section = doc["location"].partition("#")
+        if page.startswith("failures/") and section == SYMPTOMS and page in pages:
+            pages[page]["symptoms"] = doc["text"]
+        else:
+            docs.append(doc)
+    index["docs"] = docs
+    index_file.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def _wrap_search_worker(workers: Path) -> None:
+    """Material's search worker, wrapped: kb/site/search-worker.js cleans each query (a pasted log
+    line's timestamps, ids and lunr operator characters) and imports Material's worker, moved aside."""
+    found = sorted(workers.glob("search.*.min.js"))
+    if len(found) != 1:
+        raise PluginError(f"expected one Material search worker in {workers}, found {len(found)}")
+    worker = found[0]
+    material = worker.with_name("material-" + worker.name)
+    worker.replace(material)
+    wrapper = Path(__file__).with_name("search-worker.js").read_text(encoding="utf-8")
+    worker.write_text(f"const MATERIAL_WORKER = {material.name!r};\n{wrapper}", encoding="utf-8")
 
 
 def on_serve(server, config, builder):
