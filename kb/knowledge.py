@@ -61,6 +61,16 @@ class Signature:
             raise AttributeError(name) from None
 
     @property
+    def symptom_lines(self) -> list[str]:
+        """The symptoms that are lines of output, verbatim (those `described:` in words left out)."""
+        return [s for s in self.data["symptoms"] if isinstance(s, str)]
+
+    @property
+    def symptom_texts(self) -> list[str]:
+        """Every symptom's words: the lines, and what is `described:`."""
+        return [s if isinstance(s, str) else s["described"] for s in self.data["symptoms"]]
+
+    @property
     def repairs(self) -> list[str]:
         """The local repairs `clawkb fix` runs for this failure: its fix steps' `remediation`, in the
         page's order (the page and the command cannot disagree)."""
@@ -69,15 +79,31 @@ class Signature:
     @property
     def upstream_fix(self) -> Optional[tuple[str, str]]:
         """(release, what it changes) when an OpenClaw release fixes the cause and a fix step says to
-        upgrade to it: `clawkb fix` says whether the user's version has it before clearing what is left."""
-        for rng in self.data["versions"]["ranges"]:
-            fixed = next((e["fixed"] for e in rng["events"] if "fixed" in e), None)
-            if fixed is None:
-                continue
-            for step in self.data["fix"]:
-                if step["title"].startswith(f"Upgrade to {fixed}") and step.get("body"):
-                    return fixed, step["body"].strip().rstrip(".")
+        upgrade (`upgrade: true`): `clawkb fix` says whether the user's version has it before clearing
+        what is left."""
+        target = self.upgrade_target()
+        for step in self.data["fix"]:
+            if step.get("upgrade") and step.get("body") and target:
+                return target, step["body"].strip().rstrip(".")
         return None
+
+    def upgrade_target(self, version: Optional[str] = None) -> Optional[str]:
+        """The release an `upgrade: true` step names (its `{{ fixed_in }}`). For a user's version: the
+        release that fixes every range the version is in, as the version verdict says (None when no fix
+        is later than it: it already has them, predates the failure, or no release fixes it). Without
+        one: the latest release that fixes a range."""
+        from clawkb.matcher.calver import parse_version
+        from clawkb.matcher.versions import verdict
+
+        if version is not None:
+            v = verdict(version, self.version_ranges())
+            return v.fixed_in if v.status == "fixed-later" else None
+        fixed = [e["fixed"] for r in self.data["versions"]["ranges"] for e in r["events"] if "fixed" in e]
+        return max(fixed, key=parse_version) if fixed else None
+
+    def version_ranges(self) -> tuple[VersionRange, ...]:
+        return tuple(VersionRange(tuple(next(iter(e.items())) for e in r["events"]))
+                     for r in self.data["versions"]["ranges"])
 
     def text(self, source: str) -> Text:
         """One of this signature's texts, prepared for rendering (prepared once, then kept)."""
@@ -112,10 +138,7 @@ class Signature:
             negatives=tuple(_indicator(i) for i in ev.get("negative", [])),
             captures=tuple(Capture(name, rx) for name, rx in ev.get("captures", {}).items()),
             window=ev.get("window", WINDOW),
-            affected=tuple(
-                VersionRange(tuple(next(iter(e.items())) for e in r["events"]))
-                for r in self.data["versions"]["ranges"]
-            ),
+            affected=self.version_ranges(),
             explains=tuple(self.data.get("explains", [])),
         )
 

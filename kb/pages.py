@@ -126,11 +126,12 @@ def signature_markdown(sig: Signature, kb: KnowledgeBase, *, for_terminal: bool 
     fix = []
     for step in sig.fix:
         s = dict(step)
-        s["title"] = fill(sig, step["title"], {})
+        values = {"fixed_in": sig.upgrade_target()} if step.get("upgrade") else {}  # the latest fix: for every version
+        s["title"] = fill(sig, step["title"], values)
         if step.get("body"):
-            s["body"] = fill(sig, step["body"], {})
+            s["body"] = fill(sig, step["body"], values)
         if step.get("commands"):
-            s["commands"] = [fill(sig, c, {}) for c in step["commands"]]
+            s["commands"] = [fill(sig, c, values) for c in step["commands"]]
         fix.append(s)
     related = []
     for rid in sig.data.get("related", []):

@@ -91,16 +91,35 @@ def diagnosis_record(diag: Diagnosis, kb: KnowledgeBase, *, detail: bool = True)
         }
     if detail:
         rec["explanation"] = fill(sig, sig.explanation, values)
-        rec["fix"] = own_command_first(sig, diag.verdict, values) + [
-            {
-                "title": fill(sig, step["title"], values),
-                **({"body": fill(sig, step["body"], values)} if step.get("body") else {}),
-                **({"commands": [fill(sig, c, values) for c in step["commands"]]} if step.get("commands") else {}),
-                **({"alternative": True} if step.get("alternative") else {}),  # to the step before it
-            }
-            for step in sig.fix
-        ]
+        rec["fix"] = own_command_first(sig, diag.verdict, values) + fix_steps(
+            sig, values, diag.verdict.version if diag.verdict is not None else None)
     return rec
+
+
+def fix_steps(sig: Signature, values: dict[str, str], version: Optional[str] = None) -> list[dict[str, Any]]:
+    """The fix steps as a diagnosis says them: captured values filled in, and an `upgrade: true` step
+    naming the release `Signature.upgrade_target` derives for the user's version (left out when there
+    is none to upgrade to: the version already has the fix, or predates the failure)."""
+    steps = []
+    dropped = False
+    for step in sig.fix:
+        here = values
+        if step.get("alternative") and dropped:
+            continue  # another way to do a step left out
+        dropped = False
+        if step.get("upgrade"):
+            target = sig.upgrade_target(version)
+            if target is None:
+                dropped = True
+                continue
+            here = {**values, "fixed_in": target}
+        steps.append({
+            "title": fill(sig, step["title"], here),
+            **({"body": fill(sig, step["body"], here)} if step.get("body") else {}),
+            **({"commands": [fill(sig, c, here) for c in step["commands"]]} if step.get("commands") else {}),
+            **({"alternative": True} if step.get("alternative") else {}),  # to the step before it
+        })
+    return steps
 
 
 def finding_record(finding: dict[str, Any], kb: KnowledgeBase, version: Optional[str],

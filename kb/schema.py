@@ -84,6 +84,10 @@ _step = {
                         "description": "Name of the clawkb fix that performs this step."},
         "alternative": {"type": "boolean",
                         "description": "Another way to do the step before it (shown under that step, not numbered)."},
+        "upgrade": {"type": "boolean",
+                    "description": "Upgrading OpenClaw: the title says `{{ fixed_in }}`, the release derived from "
+                                   "`versions:` (for a diagnosis, from the user's version; left out when the user "
+                                   "already runs it)."},
     },
 }
 
@@ -130,8 +134,12 @@ SIGNATURE_SCHEMA: dict[str, Any] = {
                 "title": {"type": "string"},
                 "note": {"type": "string"},
             }}},
-        "symptoms": {"type": "array", "minItems": 1, "items": _text,
-                     "description": "What the user sees, verbatim."},
+        "symptoms": {"type": "array", "minItems": 1, "items": {"oneOf": [
+                         {**_text, "description": "A line the user sees, verbatim (shown as text to copy and search)."},
+                         {"type": "object", "additionalProperties": False, "required": ["described"],
+                          "properties": {"described": {**_text, "description": "What the user notices, in words "
+                                                       "(Markdown prose, not a line of output)."}}}]},
+                     "description": "What the user sees: lines verbatim, or `described:` in words."},
         "evidence": {
             "type": "object",
             "additionalProperties": False,

@@ -178,9 +178,15 @@ def _check_versions(sig: Signature) -> Iterator[Problem]:
         yield ("versions", "status"), "status fixed needs a range with a fixed event (the release the fix shipped in)"
     for i, step in enumerate(sig.data.get("fix", [])):
         m = re.match(r"Upgrade to (\d{4}\.\d{1,2}\.\d{1,3}(?:-[\w.]+)?)\b", step["title"])
-        if m and m.group(1) not in fixed:
-            yield ("fix", i, "title"), (f"'Upgrade to {m.group(1)}' names no range's fixed version "
-                                        f"({', '.join(fixed) or 'none'}): the page and the verdict would disagree")
+        if m:
+            yield ("fix", i, "title"), (f"'Upgrade to {m.group(1)}' names a release by hand: mark the step "
+                                        "`upgrade: true` and say `{{ fixed_in }}`, derived from versions: (for a "
+                                        "diagnosis, from the user's version), so the page and the verdict agree")
+        if step.get("upgrade"):
+            if not fixed:
+                yield ("fix", i, "upgrade"), "an upgrade step needs a range with a fixed event (the release to name)"
+            if "fixed_in" not in step["title"]:
+                yield ("fix", i, "title"), "an upgrade step's title names `{{ fixed_in }}`, the release derived for the reader"
 
 
 def _check_templates(sig: Signature) -> Iterator[Problem]:

@@ -134,7 +134,7 @@ def from_json(obj: dict[str, Any]) -> SimilarityIndex:
 
 def signature_text(sig) -> str:
     """A signature's own words: title, summary, symptoms, explanation and its positive examples."""
-    parts = [sig.title, sig.summary, *(sig.data.get("symptoms") or []), sig.explanation]
+    parts = [sig.title, sig.summary, *sig.symptom_texts, sig.explanation]
     parts += [e["text"] for e in (sig.data.get("examples") or {}).get("positive") or []]
     return "\n".join(str(p) for p in parts if p)
 

@@ -44,14 +44,19 @@ def verdict(version: str, ranges: Iterable[VersionRange]) -> VersionVerdict:
     if not ranges:
         return VersionVerdict(version, "unknown")
     v = parse_version(version)
+    # every range the version is in must be fixed: the release to upgrade to is the latest of their
+    # first fixes (two causes of one failure, fixed in two releases, both affecting the version)
+    needed = []
     for rng in ranges:
         if in_range(version, rng):
             fixes = sorted(
                 (parse_version(val), val) for kind, val in rng.events if kind == "fixed" and parse_version(val) > v
             )
-            if fixes:
-                return VersionVerdict(version, "fixed-later", fixes[0][1])
-            return VersionVerdict(version, "affected")
+            if not fixes:
+                return VersionVerdict(version, "affected")
+            needed.append(fixes[0])
+    if needed:
+        return VersionVerdict(version, "fixed-later", max(needed)[1])
     introduced = [_key_or_zero(val) for rng in ranges for kind, val in rng.events if kind == "introduced"]
     if introduced and v < min(introduced):
         return VersionVerdict(version, "not-introduced")

@@ -63,7 +63,7 @@ def test_first_run_posts_one_comment_with_the_ids_in_its_marker(gh, tmp_path):
     assert cid == c["id"] and plan.ids[0] == "isolated-cron-extra-usage"
     assert ids_in(c["body"]) == plan.ids
     assert "https://clawkb.example/failures/isolated-cron-extra-usage/" in c["body"]
-    assert "upgrade to 2026.4.15" in c["body"]  # the version verdict
+    assert "upgrade to 2026.5.12" in c["body"]  # the version verdict (2026.4.12 is in both ranges: 2026.5.12 fixes both)
     assert [r[0] for r in gh.writes()] == ["POST"]
 
 

@@ -32,7 +32,7 @@ def test_json_lines_one_object_per_input_best_first():
     assert first["id"] == "isolated-cron-extra-usage"  # the root cause before the lockout it caused
     assert all(0 <= d["confidence"] <= 1 for d in rec["diagnoses"])
     skip = next(d for d in rec["diagnoses"] if d["id"] == "billing-cooldown-skip-generic-error")
-    assert skip["version"]["status"] == "fixed-later" and skip["version"]["fixed_in"] == "2026.4.15"
+    assert skip["version"]["status"] == "fixed-later" and skip["version"]["fixed_in"] == "2026.5.12"  # fixes both ranges
     assert skip["url"].endswith("/failures/billing-cooldown-skip-generic-error/")
 
 

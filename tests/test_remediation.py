@@ -921,7 +921,7 @@ def test_the_repairs_a_fix_runs_are_its_page_steps_in_the_page_order(kb):
 
 def test_the_upstream_note_comes_from_the_signature_versions_and_its_upgrade_step(kb):
     fixed_in, what = kb.get("billing-cooldown-skip-generic-error").upstream_fix
-    assert fixed_in == "2026.4.15" and "names the billing problem" in what
+    assert fixed_in == "2026.5.12" and "names the billing problem" in what  # the release that fixes both ranges
     assert kb.get("stale-billing-disabled-until").upstream_fix is None  # open upstream: nothing to upgrade to
 
 

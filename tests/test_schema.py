@@ -126,9 +126,12 @@ def test_fixed_needs_a_fixed_release_and_an_upgrade_step_names_one():
     e = error_of(text)
     assert e.field == "versions.status" and "needs a range with a fixed event" in str(e)
     cron = (ROOT / "signatures" / "cron-isolated-lane-deadlock.yaml").read_text(encoding="utf-8")
-    assert "title: Upgrade to 2026.3.13" in cron
-    e = error_of(cron.replace("title: Upgrade to 2026.3.13", "title: Upgrade to 2026.4.15", 1), "cron-isolated-lane-deadlock.yaml")
-    assert "'Upgrade to 2026.4.15' names no range's fixed version (2026.3.11, 2026.3.13)" in str(e)
+    step = 'title: "Upgrade to {{ fixed_in }} or later"'
+    assert step in cron
+    e = error_of(cron.replace(step, "title: Upgrade to 2026.3.13", 1), "cron-isolated-lane-deadlock.yaml")
+    assert "'Upgrade to 2026.3.13' names a release by hand" in str(e)  # even a right one: derived, never typed
+    e = error_of(cron.replace(step, "title: Upgrade OpenClaw", 1), "cron-isolated-lane-deadlock.yaml")
+    assert "names `{{ fixed_in }}`" in str(e)
 
 
 def test_an_alternative_step_is_marked_and_never_first():

@@ -117,7 +117,7 @@ def test_show_and_the_page_say_the_same_things(kb):
         page = signature_markdown(sig, kb)
         shown = signature_markdown(sig, kb, for_terminal=True)
         steps = [s["title"].removeprefix("Or ") if s.get("alternative") else s["title"] for s in sig.fix]
-        for text in [sig.title, *sig.symptoms, *steps, *(r["url"] for r in sig.references)]:
+        for text in [sig.title, *sig.symptom_texts, *steps, *(r["url"] for r in sig.references)]:
             text = text.split("{{")[0].strip()
             assert text in page and text in shown, (sig.id, text)
 
@@ -157,7 +157,7 @@ def _symptom_lines(kb) -> dict[str, set]:
     """Each symptom string of the pages, with the pages that list it (a few list the same line)."""
     lines: dict[str, set] = {}
     for sig in kb.signatures:
-        for line in sig.symptoms:
+        for line in sig.symptom_lines:
             lines.setdefault(line, set()).add(sig.id)
     return lines
 

@@ -74,3 +74,44 @@ def test_every_pattern_naming_a_version_embeds_the_one_grammar():
     for v in ("2026.4.7", "2026.4.7-beta.2", "2026.4.7-rc1", "2026.4.7-12"):
         assert re.fullmatch(VERSION, v) and re.fullmatch(VERSION_PATTERN, v) and re.match(SCAN_PREFIX, v.encode())
     assert VERSION in VERSION_PATTERN
+
+
+@pytest.mark.parametrize("version, status, fixed_in", [
+    ("2026.4.5", "fixed-later", "2026.5.12"),   # in both ranges: the release that fixes both
+    ("2026.5.1", "fixed-later", "2026.5.12"),   # past the first fix, before the second
+    ("2026.3.30", "fixed-later", "2026.5.12"),
+    ("2026.6.2", "fixed-before", "2026.5.12"),
+])
+def test_a_version_in_two_ranges_is_told_the_release_that_fixes_both(version, status, fixed_in):
+    two = [VersionRange((("introduced", "2026.4.1"), ("fixed", "2026.4.15"))),
+           VersionRange((("introduced", "2026.3.28"), ("fixed", "2026.5.12")))]
+    got = verdict(version, two)
+    assert (got.status, got.fixed_in) == (status, fixed_in)
+
+
+@pytest.mark.parametrize("version, upgrade", [
+    (None, "Upgrade to 2026.5.12 or later"),     # the page: the latest fix
+    ("2026.5.1", "Upgrade to 2026.5.12 or later"),
+    ("2026.4.5", "Upgrade to 2026.5.12 or later"),
+    ("2026.6.2", None),                          # already has it: no upgrade step naming a version it runs
+])
+def test_the_upgrade_step_agrees_with_the_verdict(kb, version, upgrade):
+    from clawkb.kb.report import fix_steps, verdict_message
+
+    sig = kb.get("billing-cooldown-skip-generic-error")
+    titles = [s["title"] for s in fix_steps(sig, {}, version)]
+    upgrades = [t for t in titles if t.startswith("Upgrade")]
+    assert upgrades == ([upgrade] if upgrade else [])
+    if version:
+        message = verdict_message(verdict(version, sig.version_ranges()), sig)
+        if upgrade:
+            assert upgrade.split()[2] in message
+
+
+def test_an_upgrade_steps_alternative_goes_with_it(kb):
+    from clawkb.kb.report import fix_steps
+
+    sig = kb.get("cron-isolated-lane-deadlock")
+    assert any(s.get("alternative") for s in fix_steps(sig, {}, "2026.3.8"))  # "Or go back to 2026.3.7"
+    assert fix_steps(sig, {}, "2026.3.8")[0]["title"] == "Upgrade to 2026.3.13 or later"
+    assert not any("go back" in s["title"] for s in fix_steps(sig, {}, "2026.4.1"))

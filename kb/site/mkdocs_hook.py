@@ -60,6 +60,41 @@ def _check_front_matter(kb, path: str, content: str) -> None:
         raise PluginError(f"{path}: its front matter does not read back as {sig.id}'s title, description and tags")
 
 
+def on_nav(nav, config, files):
+    """The sidebar in a reader's order: home, paste a log, the failures (the index, then by title),
+    the tag pages, then the pages about clawkb itself (MkDocs would sort files by name: by id)."""
+    from mkdocs.structure.nav import Section
+
+    def title(item) -> str:
+        return (item.title or "").lower()
+
+    def rank(item) -> tuple:
+        if isinstance(item, Section):
+            return (2 if title(item) == "failures" else 3, title(item))
+        src = item.file.src_uri if getattr(item, "file", None) else ""
+        return ({"index.md": 0, "paste.md": 1}.get(src, 4), title(item))
+
+    for item in nav.items:
+        if isinstance(item, Section) and title(item) == "failures":
+            item.children.sort(key=lambda c: (0 if getattr(c, "file", None) and c.file.src_uri == "failures/index.md"
+                                              else 1, title(c)))
+    nav.items.sort(key=rank)
+    pages = [p for p in _walk(nav.items)]
+    for i, page in enumerate(pages):  # previous / next follow the sidebar
+        page.previous_page = pages[i - 1] if i else None
+        page.next_page = pages[i + 1] if i + 1 < len(pages) else None
+    nav.pages = pages
+    return nav
+
+
+def _walk(items):
+    for item in items:
+        if getattr(item, "children", None):
+            yield from _walk(item.children)
+        elif getattr(item, "file", None) is not None:
+            yield item
+
+
 def on_page_context(context, page, config, nav):
     """Edit links: a page of docs/ is edited in its file, a failure page in its signature file; the
     other generated pages (home, indexes, tags, paste a log) have none."""
