@@ -1,6 +1,7 @@
 """The troubleshooting site: built strict from the signatures, checked as files and in a real browser."""
 import html.parser
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from clawkb.kb.pages import signature_markdown
 from clawkb.kb.settings import DEFAULT_SITE_URL as SITE_URL
 from clawkb.matcher.redact import find_secrets
-from browsing import ARTIFACTS, new_page, open_page, search
+from browsing import ARTIFACTS, PHONE, new_page, open_page, search
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE_PATH = urlparse(SITE_URL).path
@@ -254,4 +255,92 @@ def test_dark_mode_toggles_and_a_failure_page_links_its_signature_file(browser, 
     assert page.locator("nav.md-footer__inner a.md-footer__link").count() >= 1  # previous / next
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{sig.id}-dark.png"))
+    assert not errors, errors
+
+
+# --------------------------------------------------------------------------- as people read it
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _site_pages(site) -> list[str]:
+    """Every page of the built site, as a path to request."""
+    out = []
+    for path in sorted(site.rglob("*.html")):
+        rel = path.relative_to(site)
+        if rel.parts[0] == "assets":
+            continue
+        out.append("/" if rel.as_posix() == "index.html" else
+                   f"/{rel.parent.as_posix()}/" if rel.name == "index.html" else f"/{rel.as_posix()}")
+    return out
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_page_has_a_serious_accessibility_finding(browser, server, site, scheme):
+    """axe-core (npm, run in the page) on every page of the site, in both colour schemes."""
+    if not AXE.exists():
+        pytest.fail("node_modules/axe-core is missing: npm ci") if os.environ.get("CI") else pytest.skip("needs axe-core (npm ci)")
+    ctx = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    pages = _site_pages(site)
+    assert len(pages) > 50 and "/404.html" in pages
+    findings = []
+    for path in pages:
+        page.goto(server + path)
+        page.wait_for_load_state("networkidle")
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+                                   ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+                                   ".map(v => [v.id, v.nodes[0].target.join(' '), v.nodes[0].failureSummary])")
+        findings += [(path, *v) for v in violations]
+    ctx.close()
+    assert not findings, findings[:5]
+
+
+def test_every_page_has_a_plain_description_and_link_preview_tags(site):
+    for path in _site_pages(site):
+        file = site / (path.strip("/") + "/index.html" if path.endswith("/") and path != "/" else
+                       "index.html" if path == "/" else path.lstrip("/"))
+        head = file.read_text(encoding="utf-8").split("</head>")[0]
+        description = head.split('name="description" content="')[1].split('"')[0]
+        assert description and not any(mark in description for mark in ("`", "**", "](")), (path, description)
+        for tag in ('property="og:title"', 'property="og:description"', 'name="twitter:card"'):
+            assert tag in head or path == "/404.html", (path, tag)  # a link preview of a page, not of "no page"
+
+
+def test_a_missing_page_offers_search_the_failures_and_home(browser, server):
+    errors: list = []
+    page = new_page(browser, errors)
+    failed: list = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 and r.request.resource_type != "document" else None)
+    response = page.goto(server + SITE_PATH + "failures/no-such-failure/")
+    page.wait_for_load_state("networkidle")
+    assert response.status == 404
+    assert "No page here" in page.inner_text("h1")
+    links = page.eval_on_selector_all("article a", "els => els.map(e => e.getAttribute('href'))")
+    assert any(h.rstrip("/").endswith("failures") for h in links) and any(h.rstrip("/").endswith("paste") for h in links)
+    assert page.locator("input.md-search__input").count() == 1  # the search box is there
+    assert not failed, failed  # its styles and scripts load from the site's path
+    assert [e for e in errors if "status of 404" not in e] == [], errors  # the page itself is a 404
+
+
+@pytest.mark.parametrize("path", ["/", "/failures/", "/failures/stale-billing-disabled-until/", "/paste/"])
+def test_a_phone_reads_a_page_without_scrolling_sideways(browser, server, path):
+    errors: list = []
+    page = open_page(browser, server + path, errors, viewport=PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    cut = page.evaluate("""[...document.querySelectorAll('.clawkb-symptoms pre > code')]
+        .filter(c => c.scrollWidth > c.clientWidth + 1).length""")
+    assert cut == 0  # a symptom line wraps, whole, instead of scrolling inside its box
+    overlaps = page.evaluate("""[...document.querySelectorAll('.clawkb-symptoms pre')].filter(pre => {
+        const button = pre.querySelector('button.md-clipboard'), code = pre.querySelector('code');
+        if (!button || !code) return false;
+        const text = document.createRange(); text.selectNodeContents(code);
+        const b = button.getBoundingClientRect();
+        return [...text.getClientRects()].some(r => r.right > b.left && r.left < b.right && r.bottom > b.top && r.top < b.bottom);
+    }).length""")
+    assert overlaps == 0  # the copy button sits beside the text, not over it
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    name = path.strip("/").replace("/", "-") or "home"
+    page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"), full_page=True)
     assert not errors, errors

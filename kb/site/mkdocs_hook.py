@@ -111,6 +111,22 @@ def on_page_context(context, page, config, nav):
     return context
 
 
+def on_post_page(output, page, config):
+    """Open Graph and Twitter card tags, so that a link to a page pasted into an issue, a chat or a
+    forum shows its title and what it is about (Material adds the description meta, not these)."""
+    import html
+
+    description = page.meta.get("description") or config.get("site_description") or ""
+    title = page.meta.get("title") or page.title or config["site_name"]
+    tags = {"og:type": "article" if page.file.src_uri.startswith("failures/") else "website",
+            "og:site_name": config["site_name"], "og:title": title, "og:description": description,
+            "og:url": page.canonical_url or "", "twitter:card": "summary", "twitter:title": title,
+            "twitter:description": description}
+    meta = "".join(f'<meta {"name" if k.startswith("twitter:") else "property"}="{k}" content="{html.escape(str(v))}">'
+                   for k, v in tags.items() if v)
+    return output.replace("</head>", meta + "</head>", 1)
+
+
 def on_post_build(config):
     site = Path(config["site_dir"])
     _symptoms_on_their_page(site / "search" / "search_index.json")
