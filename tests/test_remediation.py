@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from clawkb.kb.remedies.repairs import REPAIRS as ALL_REPAIRS
 from state_trees import HOUR, LAYOUTS, SECRETS, build, now, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -972,3 +973,17 @@ def _edit_usage(state, layout, edit):
     con.execute("UPDATE config_machine_state SET value_json = ? WHERE state_key = 'authProfiles.state'", (json.dumps(doc),))
     con.commit()
     con.close()
+
+
+@pytest.mark.parametrize("repair", ALL_REPAIRS)
+def test_a_script_opens_with_what_its_repair_changes_and_where_its_code_is(repair):
+    import re
+
+    from clawkb.kb.remedies.bundle import build_script, planner_of
+
+    script = build_script(repair)
+    head = script.split('"""', 2)[1]
+    planner, changes = planner_of(repair)
+    assert "What it changes: " + changes.split()[0] in head and "--apply" in head and "--restore" in head
+    line = int(re.search(rf"`{planner}` \(line (\d+)", head).group(1))
+    assert script.splitlines()[line - 1].startswith(f"def {planner}(")  # the line it names is the repair
