@@ -288,6 +288,8 @@ def test_no_page_has_a_serious_accessibility_finding(browser, server, site, sche
     for path in pages:
         page.goto(server + path)
         page.wait_for_load_state("networkidle")
+        article = page.inner_text("article").lstrip()
+        assert not article.startswith(("---", "title:")), path  # front matter read, not shown as text
         page.add_script_tag(path=str(AXE))
         violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
                                    ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
