@@ -47,7 +47,7 @@ def cmd_match(args: argparse.Namespace) -> int:
 
     kb = _kb(args)
     reader = Reader(kb, args.settings.scanner, args.settings.cache_dir)
-    style = output.Style(sys.stdout, args.settings.colour)
+    style = output.Style(sys.stdout, args.settings.colour, args.color)
 
     def watch(inp: Input):  # a progress line on stderr for large files on a terminal
         p = Progress(os.path.basename(inp.name), inp.size, quiet=args.quiet, min_bytes=args.settings.progress_min_bytes)
@@ -131,7 +131,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     for note in checkup.notes:
         print(f"clawkb: note: {note}", file=sys.stderr)
     result = checkup.result
-    style = output.Style(sys.stdout, args.settings.colour)
+    style = output.Style(sys.stdout, args.settings.colour, args.color)
     output.write(sys.stdout, output.render(result, args.format, style, templates=args.settings.templates,
                                            healthy=checkup.healthy))
     if result["diagnoses"]:
@@ -228,111 +228,203 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- entry point
 
-class _Formatter(argparse.HelpFormatter):
+class _Formatter(argparse.RawDescriptionHelpFormatter):
     """argparse's help layout, sized with `os.get_terminal_size` (argparse imports `shutil` for it,
-    and `shutil` imports the bz2 and lzma modules: a tenth of a pasted log's match time)."""
+    and `shutil` imports the bz2 and lzma modules: a tenth of a pasted log's match time); the
+    examples under each command's help are kept as written."""
 
     def __init__(self, prog: str, **kwargs: Any):
-        try:
-            width = os.get_terminal_size(sys.stderr.fileno()).columns
-        except (OSError, ValueError):
-            width = 80
-        kwargs.setdefault("width", max(width, 40) - 2)
+        kwargs.setdefault("width", terminal_width() - 2)
         super().__init__(prog, **kwargs)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap
+
+        # a description is a paragraph to wrap; an epilog (examples) is kept line by line
+        if "\n" in text:
+            return super()._fill_text(text, width, indent)
+        return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent)
+
+
+def terminal_width(default: int = 80) -> int:
+    """The width of the terminal on stderr or stdout (at least 40), else `default`."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            return max(os.get_terminal_size(stream.fileno()).columns, 40)
+        except (OSError, ValueError, AttributeError):
+            continue
+    return default
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser with `_Formatter`; its sub-parsers are of the same class (argparse's default)."""
+    """An ArgumentParser with `_Formatter`, whose errors are one line, `clawkb: ...`, exit status 2."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
 
+    def error(self, message: str):  # type: ignore[override]
+        command = self.prog.split(" ", 1)[1] if " " in self.prog else ""
+        where = f"{command}: " if command else ""
+        print(f"clawkb: {where}{message} (see `{self.prog} --help`)", file=sys.stderr)
+        raise SystemExit(EXIT_ERROR)
+
+
+class _Version(argparse.Action):
+    """--version: the installed distribution's version, looked up only when asked."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            v = version("clawkb")
+        except PackageNotFoundError:
+            v = "unknown (not installed)"
+        print(f"clawkb {v}")
+        raise SystemExit(0)
+
+
+def _global_options(p: argparse.ArgumentParser, *, top: bool) -> None:
+    """Options every command takes, before or after its name (`clawkb match --signatures DIR`)."""
+    hide = {} if top else {"default": argparse.SUPPRESS}  # a command's copy must not undo the top one's
+    p.add_argument("--signatures", metavar="DIR", help="signature directory (default: $CLAWKB_SIGNATURES, else the "
+                   "bundled set)", **hide)
+    p.add_argument("--color", "--colour", dest="color", choices=("auto", "always", "never"),
+                   help="colour in text output: auto (a terminal, no NO_COLOR or TERM=dumb; the default), "
+                        "always or never", **({"default": "auto"} if top else hide))
+
+
+def _command(sub, name: str, help: str):
+    from .cli_help import DESCRIPTIONS, epilog
+
+    c = sub.add_parser(name, help=help, description=DESCRIPTIONS.get(name, help), epilog=epilog(name))
+    _global_options(c, top=False)
+    return c
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
+    return n
+
 
 def _add_match(sub) -> None:
-    m = sub.add_parser("match", help="diagnose logs, issue bodies or log files")
-    m.add_argument("files", nargs="*", metavar="FILE", help="files or directories; none or - reads stdin")
-    m.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    m = _command(sub, "match", "diagnose logs, issue bodies or log files")
+    m.add_argument("files", nargs="*", metavar="FILE", help="files or directories (read recursively); none or - "
+                   "reads stdin")
+    m.add_argument("--format", choices=("text", "json", "markdown", "sarif"), default="text",
+                   help="text for a person (default), json (JSON Lines, one object per input), markdown (the "
+                        "GitHub comment's report) or sarif (SARIF 2.1.0, one run for all inputs): clawkb help formats")
     m.add_argument("--min-confidence", type=_confidence, default=MIN_CONFIDENCE, metavar="X",
                    help=f"report diagnoses with at least this confidence (0..1, default {MIN_CONFIDENCE})")
-    m.add_argument("--max-evidence", type=int, default=MAX_EVIDENCE, metavar="N", help="evidence lines per diagnosis")
-    m.add_argument("--detail", action="store_true", help="json: include explanation and fix steps")
-    m.add_argument("--quiet", "-q", action="store_true", help="no progress line on stderr (shown for inputs over 50 MB on a terminal)")
+    m.add_argument("--max-evidence", type=_positive, default=MAX_EVIDENCE, metavar="N",
+                   help=f"evidence lines shown per diagnosis (at least 1, default {MAX_EVIDENCE})")
+    m.add_argument("--detail", action="store_true", help="json: include each diagnosis' explanation and fix steps")
+    m.add_argument("--quiet", "-q", action="store_true", help="no progress line on stderr (shown for inputs over "
+                   "50 MB on a terminal)")
     m.set_defaults(func=cmd_match)
 
 
 def _add_knowledge(sub) -> None:
-    sub.add_parser("list", help="list the known failures").set_defaults(func=cmd_list)
-    s = sub.add_parser("show", help="show one failure as a person reads it")
-    s.add_argument("id")
+    _command(sub, "list", "list the known failures").set_defaults(func=cmd_list)
+    s = _command(sub, "show", "show one failure as a person reads it")
+    s.add_argument("id", metavar="ID", help="a failure's id (see clawkb list)")
     s.set_defaults(func=cmd_show)
-    sub.add_parser("validate", help="check every signature file").set_defaults(func=cmd_validate)
-    t = sub.add_parser("test", help="run every signature's examples")
-    t.add_argument("--verbose", "-v", action="store_true")
-    t.add_argument("--min-confidence", type=_confidence, default=MIN_CONFIDENCE)
+    _command(sub, "validate", "check every signature file").set_defaults(func=cmd_validate)
+    t = _command(sub, "test", "run every signature's examples")
+    t.add_argument("--verbose", "-v", action="store_true", help="show every example, not only failures")
+    t.add_argument("--min-confidence", type=_confidence, default=MIN_CONFIDENCE, metavar="X",
+                   help=f"the confidence a positive example must reach (default {MIN_CONFIDENCE})")
     t.set_defaults(func=cmd_test)
-    sub.add_parser("schema", help="print the signature JSON Schema").set_defaults(func=cmd_schema)
+    _command(sub, "schema", "print the signature JSON Schema").set_defaults(func=cmd_schema)
 
 
 def _add_state(sub) -> None:
-    d = sub.add_parser("doctor", help="find known failure conditions in the local OpenClaw state (read-only)")
+    d = _command(sub, "doctor", "find known failure conditions in the local OpenClaw state (read-only)")
     where = d.add_mutually_exclusive_group()
-    where.add_argument("--state-dir", metavar="DIR", help="default: $OPENCLAW_STATE_DIR or ~/.openclaw")
+    where.add_argument("--state-dir", metavar="DIR", help="OpenClaw's state directory (default: $OPENCLAW_STATE_DIR "
+                       "or ~/.openclaw)")
     where.add_argument("--from", dest="from_file", metavar="FILE",
                        help="read what OpenClaw reports instead of its state dir (Docker, a remote box): the output of "
                             "`openclaw models status --json`, `openclaw doctor [--lint] --json` or "
                             "`openclaw models auth list --json` saved to FILE, or - for stdin; the repairs shown are "
                             "the openclaw commands to run where the state lives")
-    d.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    d.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                   help="text (default), json (one object, the same fields as match's) or markdown")
     d.set_defaults(func=cmd_doctor)
     from .remedies.arguments import add_arguments
 
-    f = sub.add_parser("fix", help="repair the local state for a failure (dry run unless --apply)")
-    f.add_argument("id", nargs="?", help="signature id (see clawkb doctor)")
+    f = _command(sub, "fix", "repair the local state for a failure (dry run unless --apply)")
+    f.add_argument("id", nargs="?", metavar="ID", help="the failure to repair (see clawkb doctor)")
     add_arguments(f)
     f.set_defaults(func=cmd_fix)
 
 
 def _add_github(sub) -> None:
-    g = sub.add_parser("gh", help="GitHub: diagnose issues and keep one comment up to date")
-    gsub = g.add_subparsers(dest="gh_command", metavar="ACTION", required=True)
-    gc = gsub.add_parser("comment", help="handle one issues / issue_comment event (the Action runs this)")
+    g = _command(sub, "gh", "GitHub: diagnose issues and keep one comment up to date")
+    gsub = g.add_subparsers(dest="gh_command", metavar="ACTION", required=True, help="comment or backfill")
+    gc = gsub.add_parser("comment", help="handle one issues / issue_comment event (the Action runs this)",
+                         description="Diagnose the issue of one `issues` or `issue_comment` event and create, update "
+                                     "or delete clawkb's one comment on it.")
     gc.add_argument("--event", required=True, metavar="PATH", help="the event payload file ($GITHUB_EVENT_PATH)")
-    gc.add_argument("--repo", required=True, metavar="OWNER/NAME")
-    gb = gsub.add_parser("backfill", help="diagnose existing issues in batch")
-    gb.add_argument("--repo", required=True, metavar="OWNER/NAME")
-    gb.add_argument("--state", choices=("open", "closed", "all"), default="open")
+    gc.add_argument("--repo", required=True, metavar="OWNER/NAME", help="the repository the issue is in")
+    gb = gsub.add_parser("backfill", help="diagnose existing issues in batch",
+                         description="Diagnose a repository's existing issues and keep one comment on each.")
+    gb.add_argument("--repo", required=True, metavar="OWNER/NAME", help="the repository whose issues to read")
+    gb.add_argument("--state", choices=("open", "closed", "all"), default="open", help="which issues (default open)")
     gb.add_argument("--since", metavar="DATE", help="only issues updated since (YYYY-MM-DD)")
     gb.add_argument("--dry-run", action="store_true", help="say what would be posted, post nothing")
     for sp in (gc, gb):
-        sp.add_argument("--min-confidence", type=_confidence, default=MIN_CONFIDENCE)
+        sp.add_argument("--min-confidence", type=_confidence, default=MIN_CONFIDENCE, metavar="X",
+                        help=f"comment on diagnoses with at least this confidence (default {MIN_CONFIDENCE})")
         sp.add_argument("--labels", action="store_true", help="add/remove clawkb:<id> labels")
-        sp.add_argument("--site-url", help="the site diagnoses link to (default $CLAWKB_SITE_URL or the public site)")
-        sp.add_argument("--api-url", help="GitHub API URL (default $GITHUB_API_URL or api.github.com)")
+        sp.add_argument("--site-url", metavar="URL", help="the site diagnoses link to (default $CLAWKB_SITE_URL or "
+                        "the public site)")
+        sp.add_argument("--api-url", metavar="URL", help="GitHub API URL (default $GITHUB_API_URL or api.github.com)")
         sp.add_argument("--bot-login", metavar="LOGIN",
                         help="the login the token writes as (default $CLAWKB_BOT_LOGIN, else looked up)")
-    gc.add_argument("--comment-on-no-match", action="store_true")
+    gc.add_argument("--comment-on-no-match", action="store_true", help="comment even when no known failure matches")
     gc.set_defaults(func=cmd_gh_comment)
     gb.set_defaults(func=cmd_gh_backfill)
 
 
 def _add_scripts(sub) -> None:
-    sc = sub.add_parser("scripts", help="write the standalone repair scripts into a folder")
-    sc.add_argument("dest")
+    sc = _command(sub, "scripts", "write the standalone repair scripts into a folder")
+    sc.add_argument("dest", metavar="DIR", help="the folder to write them into (made if missing)")
     sc.set_defaults(func=cmd_scripts)
+
+
+def _add_help(sub) -> None:
+    h = _command(sub, "help", "help on a command or a topic")
+    h.add_argument("topic", nargs="?", metavar="TOPIC", help="a command, or exit-codes, environment, formats, completion")
+    h.set_defaults(func=cmd_help)
+    c = _command(sub, "completion", "print the shell completion script")
+    c.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell")
+    c.set_defaults(func=cmd_completion)
 
 
 # every command, in the order `clawkb --help` lists them, by the adder that defines it
 _COMMANDS = {"match": _add_match, "list": _add_knowledge, "show": _add_knowledge, "validate": _add_knowledge,
              "test": _add_knowledge, "schema": _add_knowledge, "doctor": _add_state, "fix": _add_state,
-             "gh": _add_github, "scripts": _add_scripts}
+             "gh": _add_github, "scripts": _add_scripts, "help": _add_help, "completion": _add_help}
 
 
 def build_parser(command: Optional[str] = None) -> argparse.ArgumentParser:
     """The command line. With `command`, only the commands defined with it are added (a run
     needs only its own; building all of them costs a pasted log's match a tenth of its time)."""
-    p = _Parser(prog="clawkb", description="Diagnose OpenClaw gateway failures from logs.")
-    p.add_argument("--signatures", metavar="DIR", help="signature directory (default: the bundled set)")
+    p = _Parser(prog="clawkb", description="Diagnose OpenClaw gateway failures from logs, issue bodies and local "
+                "state, and repair the state safely.",
+                epilog="clawkb help COMMAND: a command's options and examples; clawkb help exit-codes, environment, "
+                       "formats, completion")
+    p.add_argument("--version", action=_Version, help="print clawkb's version")
+    _global_options(p, top=True)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     adders = [_COMMANDS[command]] if command in _COMMANDS else _COMMANDS.values()
     for add in dict.fromkeys(adders):
@@ -340,11 +432,53 @@ def build_parser(command: Optional[str] = None) -> argparse.ArgumentParser:
     return p
 
 
+def cmd_help(args: argparse.Namespace) -> int:
+    from .cli_help import TOPICS
+
+    topic = args.topic
+    if topic is None:
+        build_parser().print_help()
+        return 0
+    if topic in _COMMANDS:
+        build_parser(topic).parse_args([topic, "--help"])  # prints it and exits 0
+    if topic in TOPICS or topic == "environment":
+        from .cli_help import topic as text
+
+        output.write(sys.stdout, text(topic))
+        return 0
+    raise UsageError(f"no help topic {topic!r}: a command ({', '.join(_COMMANDS)}) or exit-codes, environment, "
+                     "formats, completion")
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    try:
+        import argcomplete
+    except ImportError:
+        raise UsageError("shell completion needs argcomplete: pip install argcomplete") from None
+    output.write(sys.stdout, argcomplete.shellcode(["clawkb"], shell=args.shell).rstrip("\n"))
+    return 0
+
+
 def _confidence(text: str) -> float:
     try:
         return confidence(text)
     except SettingError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _command_of(argv: Sequence[str]) -> Optional[str]:
+    """The command named on the line, after any global options."""
+    value_next = False
+    for arg in argv:
+        if value_next:
+            value_next = False
+        elif arg in _COMMANDS:
+            return arg
+        elif arg in ("--signatures", "--color", "--colour"):
+            value_next = True
+        elif not arg.startswith("-"):
+            return None
+    return None
 
 
 def main(argv: Optional[Sequence[str]] = None, settings: Optional[Settings] = None) -> int:
@@ -355,8 +489,15 @@ def main(argv: Optional[Sequence[str]] = None, settings: Optional[Settings] = No
     except SettingError as exc:
         print(f"clawkb: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    parser = build_parser(argv[0] if argv and argv[0] in _COMMANDS else None)
-    args = parser.parse_args(argv)
+    if settings.completing:  # the shell asks for completions (argcomplete's protocol): every command
+        import argcomplete
+
+        argcomplete.autocomplete(build_parser())
+    parser = build_parser(_command_of(argv))
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version (0) or a usage error, already said in one line (2)
+        return int(exc.code or 0)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return EXIT_ERROR

@@ -17,8 +17,9 @@ class Style:
     """ANSI styling, on only for a terminal and when colour is allowed (Settings.colour: no NO_COLOR,
     no TERM=dumb)."""
 
-    def __init__(self, stream: TextIO, colour: bool = True):
-        self.on = colour and stream.isatty()
+    def __init__(self, stream: TextIO, colour: bool = True, mode: str = "auto"):
+        # --color always / never decide; auto: a terminal, and colour allowed
+        self.on = mode == "always" or (mode == "auto" and colour and stream.isatty())
 
     def _wrap(self, code: str, text: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.on else text
@@ -43,6 +44,12 @@ def json_line(result: dict[str, Any]) -> str:
     import json  # only for --format json
 
     return json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+
+
+def evidence_place(e: dict[str, Any]) -> str:
+    """Where an evidence line is: its line number in the input, or for what doctor read in OpenClaw's
+    state (line 0) the file it read."""
+    return str(e["line"]) if e.get("line") else (e.get("file") or "state")
 
 
 def _clip(text: str, width: int = 220) -> str:
@@ -71,7 +78,7 @@ def text_report(result: dict[str, Any], style: Style) -> str:
         else:
             out.append("   evidence:")
         for e in d["evidence"]:
-            out.append(f"     {style.dim(str(e['line']).rjust(5))}  {_clip(e['text'])}")
+            out.append(f"     {style.dim(evidence_place(e).rjust(5))}  {_clip(e['text'])}")
         more = d["evidence_total"] - len(d["evidence"])
         if more > 0:
             out.append(style.dim(f"     … and {more} more matching line(s)"))
@@ -105,7 +112,7 @@ def text_report(result: dict[str, Any], style: Style) -> str:
                 out.append(f"     - {c['id']} ({shown(c['confidence'])}): {c['title']}{like}")
         out.append("   to narrow it down, collect and paste:")
         for c in COLLECT_NEXT:
-            out.append(f"     $ {c['command']}" + (f"  ({c['why']})" if c["why"] else ""))
+            out.append(f"     $ {c['command']}" + (f"   # {c['why']}" if c["why"] else ""))  # a comment: safe to paste
     return "\n".join(out)
 
 

@@ -89,6 +89,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("CLAWKB_COMMENT_ON_NO_MATCH", "gh_comment_on_no_match", _flag, "gh comment: 1 to comment when nothing matches"),
     Variable("CLAWKB_NO_PACING", "gh_no_pacing", lambda v: v != "", "gh: set to skip the pause between writes"),
     Variable("CLAWKB_SHARED", "shared", str, "development: the shared corpus folder (default ../shared)"),
+    Variable("_ARGCOMPLETE", "completing", lambda v: v != "", "set by the shell completion hook (clawkb completion)"),
 )
 
 
@@ -112,6 +113,7 @@ class Settings(NamedTuple):
     gh_comment_on_no_match: bool = False
     gh_no_pacing: bool = False
     shared: Optional[str] = None
+    completing: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":

@@ -156,3 +156,104 @@ def test_validate_points_at_a_broken_template_in_a_fix_command(tmp_path):
     err = proc.stderr.decode()
     assert f"provider-wide-402-proxy.yaml:{line}: fix[" in err and "].commands[0]: template error" in err
     assert "1 problem(s) in 1 file(s)" in err  # the signatures that refer to it are not wrong too
+
+
+# --------------------------------------------------------------------------- as grep and ripgrep users expect
+
+def said(*args, **kwargs):
+    """`clawkb(...)` with its output as text."""
+    p = clawkb(*args, **kwargs)
+    return subprocess.CompletedProcess(p.args, p.returncode, p.stdout.decode(), p.stderr.decode())
+
+
+def test_version_and_python_dash_m():
+    p = said("--version")
+    assert p.returncode == 0 and p.stdout.startswith("clawkb ") and p.stdout.split()[1][0].isdigit()
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["bogus"], "invalid choice: 'bogus'"),
+    (["match", "--max-evidence", "0", "x"], "--max-evidence: must be at least 1"),
+    (["match", "--format", "yaml"], "--format: invalid choice"),
+    (["show"], "the following arguments are required: ID"),
+])
+def test_a_usage_error_is_one_line_and_exit_2(argv, says):
+    p = said(*argv)
+    assert p.returncode == 2 and p.stdout == ""
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("clawkb: ") and says in lines[0], p.stderr
+
+
+def test_global_options_work_after_the_command_too(tmp_path):
+    before = said("--signatures", ROOT / "signatures", "match", "--format", "json", SAMPLE)
+    after = said("match", "--signatures", ROOT / "signatures", "--format", "json", SAMPLE)
+    assert before.returncode == after.returncode == 0 and before.stdout == after.stdout
+    empty = tmp_path / "none"
+    empty.mkdir()
+    p = said("list", "--signatures", empty)  # the option is read where it stands
+    assert p.returncode == 2 and "signature" in p.stderr.lower()
+
+
+@pytest.mark.parametrize("mode, coloured", [("always", True), ("never", False), ("auto", False)])
+def test_color_always_never_auto(mode, coloured):
+    p = said("match", "--color", mode, SAMPLE)  # stdout is a pipe here: auto means none
+    assert ("\x1b[" in p.stdout) is coloured
+
+
+def test_every_command_says_what_it_does_with_examples_and_every_option_has_help():
+    from clawkb.kb.cli import _COMMANDS, build_parser
+
+    for name in _COMMANDS:
+        parser = build_parser(name)
+        sub = next(a for a in parser._actions if a.dest == "command").choices[name]
+        assert sub.description and len(sub.description) > 20, name
+        assert sub.epilog.count("\n  clawkb ") + sub.epilog.count("\n  python3 ") + sub.epilog.count("\n  openclaw ") \
+            + sub.epilog.count("\n  docker ") >= 2, name
+        for action in sub._actions:
+            if action.dest != "help":
+                assert action.help, (name, action.dest)
+    assert "examples:" in said("match", "--help").stdout
+
+
+def test_help_topics_name_every_variable_and_exit_code():
+    from clawkb.kb.settings import VARIABLES
+
+    env = said("help", "environment").stdout
+    assert all(v.name in env for v in VARIABLES if not v.name.startswith("_"))
+    assert "1 none was" in said("help", "exit-codes").stdout
+    assert said("help", "match").stdout == said("match", "--help").stdout
+    p = said("help", "nothing")
+    assert p.returncode == 2 and p.stderr.startswith("clawkb: no help topic")
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_shell_completion_scripts(shell):
+    p = said("completion", shell)
+    assert p.returncode == 0 and "clawkb" in p.stdout and "_ARGCOMPLETE" in p.stdout
+
+
+def test_bash_completion_completes_commands_and_options():
+    def complete(line):  # as the shell hook asks: the answer on fd 8
+        env = dict(os.environ, _ARGCOMPLETE="1", COMP_LINE=line, COMP_POINT=str(len(line)), _ARGCOMPLETE_IFS="\n")
+        p = subprocess.run(["bash", "-c", f"{sys.executable} -m clawkb 8>&1 9>&2 1>/dev/null 2>/dev/null"], env=env,
+                           capture_output=True, text=True, timeout=60, cwd=ROOT)
+        return p.stdout.split()
+
+    assert "match" in complete("clawkb mat")
+    assert "--max-evidence" in complete("clawkb match --max")
+
+
+def test_the_commands_a_report_asks_for_are_valid_shell(tmp_path):
+    healthy = said("match", ROOT / "examples" / "healthy-gateway.log")
+    commands = [line.strip()[2:] for line in healthy.stdout.splitlines() if line.strip().startswith("$ ")]
+    assert commands
+    for c in commands:
+        assert subprocess.run(["bash", "-n", "-c", c]).returncode == 0, c
+
+
+def test_state_evidence_is_placed_by_its_file_not_line_0():
+    from clawkb.kb.output import evidence_place
+
+    assert evidence_place({"line": 12, "text": "x"}) == "12"
+    assert evidence_place({"line": 0, "file": "agents/main/agent/auth-state.json", "text": "x"}) == \
+        "agents/main/agent/auth-state.json"
