@@ -54,6 +54,7 @@ def cmd_match(args: argparse.Namespace) -> int:
         return p.update, p.finish
 
     found, errors = False, 0
+    sarif_results: list = []
     try:
         for read in read_inputs(args.files, reader, watch):
             if read.document is None:
@@ -62,12 +63,26 @@ def cmd_match(args: argparse.Namespace) -> int:
                       f"{read.error}", file=sys.stderr)
                 continue
             result = diagnose_document(read.document, kb, name=read.name, min_confidence=args.min_confidence,
-                                       max_evidence=args.max_evidence, detail=args.format != "json" or args.detail)
+                                       max_evidence=args.max_evidence, detail=args.format not in ("json", "sarif") or args.detail)
             found |= bool(result["diagnoses"])
+            if args.format == "sarif":  # one log for every input, written at the end
+                sarif_results.append(result)
+                continue
             text = output.render(result, args.format, style, templates=args.settings.templates)
             output.write(sys.stdout, text if args.format == "json" else text + "\n")
     except ReadError as exc:  # the scanner asked for cannot run here
         raise UsageError(f"CLAWKB_SCANNER: {exc}") from None
+    if args.format == "sarif":
+        import json
+        from importlib.metadata import PackageNotFoundError, version
+
+        from .sarif import sarif_log
+
+        try:
+            v = version("clawkb")
+        except PackageNotFoundError:
+            v = "0"
+        output.write(sys.stdout, json.dumps(sarif_log(sarif_results, kb, v), ensure_ascii=False, indent=1))
     if errors:
         return EXIT_ERROR
     return EXIT_FOUND if found else EXIT_NONE
@@ -220,7 +235,10 @@ def cmd_gh_backfill(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from .schema import schema_json
+    if args.output:
+        from .output_schema import output_schema_json as schema_json
+    else:
+        from .schema import schema_json
 
     output.write(sys.stdout, schema_json().rstrip("\n"))
     return 0
@@ -343,7 +361,10 @@ def _add_knowledge(sub) -> None:
     t.add_argument("--min-confidence", type=_confidence, default=MIN_CONFIDENCE, metavar="X",
                    help=f"the confidence a positive example must reach (default {MIN_CONFIDENCE})")
     t.set_defaults(func=cmd_test)
-    _command(sub, "schema", "print the signature JSON Schema").set_defaults(func=cmd_schema)
+    sc = _command(sub, "schema", "print the signature JSON Schema (or, with --output, that of match's JSON)")
+    sc.add_argument("--output", action="store_true", help="the schema of what match and doctor print as JSON "
+                    "(docs/match-output.schema.json) instead of a signature file's")
+    sc.set_defaults(func=cmd_schema)
 
 
 def _add_state(sub) -> None:

@@ -38,7 +38,7 @@ EXAMPLES = {
     "test": [("clawkb test", "run every signature's examples"),
              ("clawkb test -v", "and show every example")],
     "schema": [("clawkb schema > signature.schema.json", "for an editor's YAML validation"),
-               ("clawkb schema | python3 -m json.tool | less", "read it")],
+               ("clawkb schema --output > match-output.schema.json", "the schema of match's JSON Lines")],
     "doctor": [("clawkb doctor", "look at ~/.openclaw (or $OPENCLAW_STATE_DIR)"),
                ("docker exec gw openclaw models status --json | clawkb doctor --from -",
                 "a gateway in a container: read what it reports")],

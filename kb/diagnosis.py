@@ -173,7 +173,9 @@ def diagnose_document(doc: Document, kb: Optional[KnowledgeBase] = None, *, name
     resembling: list = []
     said = decide(doc, index, kb.calibration, load_index, min_confidence=min_confidence, rules=scored,
                   near=resembling)
-    result: dict[str, Any] = {"input": name, "openclaw_version": doc.openclaw_version,
+    from .report import SCHEMA_VERSION
+
+    result: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "input": name, "openclaw_version": doc.openclaw_version,
                               "diagnoses": [said_record(s, kb, detail=detail) for s in said]}
     if not said:
         result["closest"] = _closest(kb, scored, resembling)

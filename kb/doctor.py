@@ -31,10 +31,10 @@ def fix_commands(sig_id: str, root: Any, extra: list) -> list[str]:
 
 def _result(kb: KnowledgeBase, found: list, name: str, version: Optional[str],
             commands: Callable[[dict], list[str]], extra: dict) -> dict[str, Any]:
-    from .report import finding_record
+    from .report import SCHEMA_VERSION, finding_record
 
     diags = [finding_record(f, kb, version, commands(f)) for f in found]
-    return {"input": name, "openclaw_version": version, "diagnoses": diags, **extra}
+    return {"schema_version": SCHEMA_VERSION, "input": name, "openclaw_version": version, "diagnoses": diags, **extra}
 
 
 def check_state(kb: KnowledgeBase, state_dir: Optional[str]) -> Checkup:

@@ -27,6 +27,9 @@ COLLECT_NEXT = [
 ]
 
 
+SCHEMA_VERSION = 1  # of the records `match --format json` and `doctor --format json` print (kb/output_schema.py)
+
+
 def safe_captures(captures: dict[str, tuple[str, ...]]) -> dict[str, str]:
     """First value of each capture, limited to characters that cannot format or inject anything."""
     out = {}
