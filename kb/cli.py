@@ -192,7 +192,7 @@ def _gh(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
 
 def cmd_gh_comment(args: argparse.Namespace) -> int:
     """The Action's step: diagnose the issue of the event and keep one comment up to date."""
-    from .gh import GitHubError, action_outputs, run_event
+    from .gh import GitHubError, action_outputs, network_error, run_event
 
     token, options = _gh(args)
     st = args.settings
@@ -203,7 +203,7 @@ def cmd_gh_comment(args: argparse.Namespace) -> int:
         if st.github_output:
             action_outputs(st.github_output, plan, comment_id)
     except (GitHubError, OSError, ValueError) as exc:
-        print(f"clawkb: {exc}", file=sys.stderr)
+        print(f"clawkb: {network_error(exc, options['base_url']) or exc}", file=sys.stderr)
         return EXIT_ERROR
     if plan.withheld:
         print(f"clawkb: withheld {plan.withheld} secret-shaped span(s) from the comment", file=sys.stderr)
@@ -215,7 +215,7 @@ def cmd_gh_comment(args: argparse.Namespace) -> int:
 def cmd_gh_backfill(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
 
-    from .gh import GitHubError, backfill
+    from .gh import GitHubError, backfill, network_error
 
     token, options = _gh(args)
     since = None
@@ -227,8 +227,8 @@ def cmd_gh_backfill(args: argparse.Namespace) -> int:
     try:
         counts = backfill(args.repo, token, _kb(args), state=args.state, since=since, dry_run=args.dry_run,
                           min_confidence=args.min_confidence, **options)
-    except GitHubError as exc:
-        print(f"clawkb: {exc}", file=sys.stderr)
+    except (GitHubError, OSError) as exc:  # requests' errors are OSErrors
+        print(f"clawkb: {network_error(exc, options['base_url']) or exc}", file=sys.stderr)
         return EXIT_ERROR
     output.write(sys.stdout, " ".join(f"{k}={v}" for k, v in counts.items()) + (" (dry run)" if args.dry_run else ""))
     return 0

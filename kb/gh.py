@@ -240,7 +240,9 @@ def _retry(pace: bool):
                 raise error
             return super().increment(method, url, response, error, _pool, _stacktrace)
 
-    kwargs = dict(total=6, backoff_factor=1.0 if pace else 0.05, secondary_rate_wait=min(60, RETRY_AFTER_CAP) if pace else 1,
+    # connect=2: a host that refuses or does not answer is said as such within seconds, not after a
+    # minute of silent retries (each connection attempt is also bounded: client's TIMEOUT)
+    kwargs = dict(total=6, connect=2, backoff_factor=1.0 if pace else 0.05, secondary_rate_wait=min(60, RETRY_AFTER_CAP) if pace else 1,
                   status_forcelist=[429, 500, 502, 503, 504],
                   allowed_methods=Retry.DEFAULT_ALLOWED_METHODS.union({"GET", "POST", "PATCH"}))
     if "max_rate_limit_wait" in inspect.signature(GithubRetry.__init__).parameters:  # PyGithub >= 2.9
@@ -249,6 +251,18 @@ def _retry(pace: bool):
 
 
 GITHUB_API = "https://api.github.com"  # Settings.github_api_url ($GITHUB_API_URL) names another
+TIMEOUT = 15  # seconds a request may take to connect or to answer
+
+
+def network_error(exc: BaseException, base_url: Optional[str]) -> Optional[str]:
+    """One line for a failure to reach GitHub (refused, unreachable, timed out, TLS), else None."""
+    from requests import ConnectionError as Refused, Timeout
+
+    if isinstance(exc, Timeout):
+        return f"GitHub did not answer within {TIMEOUT} s ({base_url or GITHUB_API})"
+    if isinstance(exc, Refused):
+        return f"cannot reach GitHub at {base_url or GITHUB_API} (connection failed: check the network or --api-url)"
+    return None
 
 
 def action_outputs(path: str, plan: "Plan", comment_id: Optional[int]) -> None:
@@ -261,7 +275,7 @@ def action_outputs(path: str, plan: "Plan", comment_id: Optional[int]) -> None:
 def client(token: str, base_url: Optional[str] = None, *, pace: bool = True):
     from github import Auth, Github
 
-    return Github(auth=Auth.Token(token), base_url=base_url or GITHUB_API,
+    return Github(auth=Auth.Token(token), base_url=base_url or GITHUB_API, timeout=TIMEOUT,
                   retry=_retry(pace), seconds_between_requests=0.25 if pace else None,
                   seconds_between_writes=1.0 if pace else None, per_page=100, lazy=True)
 

@@ -459,3 +459,25 @@ def test_a_deleted_comment_takes_its_diagnosis_with_it(gh, tmp_path, listing_sti
 def test_the_issue_author_cannot_switch_the_guard_off_with_detect_secrets_pragma():
     body, n = guard.withhold(f"key {SECRET_SHAPES['aws access key']}  # pragma: allowlist secret")
     assert n == 1 and SECRET_SHAPES["aws access key"] not in body
+
+
+@pytest.mark.parametrize("command", [["backfill", "--repo", "o/r"], ["comment", "--repo", "o/r"]])
+def test_an_unreachable_github_is_said_in_one_line_within_seconds(tmp_path, command):
+    import socket
+    import time
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"action": "opened", "issue": {"number": 1, "title": "t", "body": "b", "user": {"login": "u"}}}))
+    extra = ["--event", str(event)] if command[0] == "comment" else []
+    started = time.monotonic()
+    p = subprocess.run([sys.executable, "-m", "clawkb", "gh", *command, *extra, "--api-url", f"http://127.0.0.1:{port}",
+                        "--bot-login", "clawkb-bot"], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                       env=dict(os.environ, GITHUB_TOKEN="x", CLAWKB_NO_PACING="1"))
+    took = time.monotonic() - started
+    assert p.returncode == 2
+    assert p.stderr.strip().splitlines() == [p.stderr.strip()] and re.search(r"GitHub (could not be reached|at http)|cannot reach GitHub", p.stderr)
+    assert "internal error" not in p.stderr
+    assert took < 30, took
