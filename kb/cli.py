@@ -47,7 +47,7 @@ def cmd_match(args: argparse.Namespace) -> int:
 
     kb = _kb(args)
     reader = Reader(kb, args.settings.scanner, args.settings.cache_dir)
-    style = output.Style(sys.stdout, args.settings.colour, args.color)
+    style = output.Style(sys.stdout, args.settings.colour, args.color, terminal_width(100))
 
     def watch(inp: Input):  # a progress line on stderr for large files on a terminal
         p = Progress(os.path.basename(inp.name), inp.size, quiet=args.quiet, min_bytes=args.settings.progress_min_bytes)
@@ -123,7 +123,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     from .selftest import run_examples, summary
 
     results = run_examples(kb, min_confidence=args.min_confidence)
-    output.write(sys.stdout, summary(results, args.verbose))
+    output.write(sys.stdout, summary(results, args.verbose, width=terminal_width(100)))
     return 0 if all(r.ok for r in results) else 1
 
 
@@ -146,7 +146,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     for note in checkup.notes:
         print(f"clawkb: note: {note}", file=sys.stderr)
     result = checkup.result
-    style = output.Style(sys.stdout, args.settings.colour, args.color)
+    style = output.Style(sys.stdout, args.settings.colour, args.color, terminal_width(100))
     output.write(sys.stdout, output.render(result, args.format, style, templates=args.settings.templates,
                                            healthy=checkup.healthy))
     if result["diagnoses"]:

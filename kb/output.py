@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import sys
+import textwrap
 from typing import Any, Optional, TextIO
 
 from .report import COLLECT_NEXT, short_link
@@ -17,7 +18,8 @@ class Style:
     """ANSI styling, on only for a terminal and when colour is allowed (Settings.colour: no NO_COLOR,
     no TERM=dumb)."""
 
-    def __init__(self, stream: TextIO, colour: bool = True, mode: str = "auto"):
+    def __init__(self, stream: TextIO, colour: bool = True, mode: str = "auto", width: int = 100):
+        self.width = width  # prose lines are wrapped to it (evidence lines are log lines: kept)
         # --color always / never decide; auto: a terminal, and colour allowed
         self.on = mode == "always" or (mode == "auto" and colour and stream.isatty())
 
@@ -90,7 +92,7 @@ def text_report(result: dict[str, Any], style: Style) -> str:
         if d.get("explanation"):
             out.append("   why:")
             for para in d["explanation"].split("\n\n")[:1]:
-                out.append("     " + " ".join(para.split()))
+                out += textwrap.wrap(" ".join(para.split()), style.width, initial_indent="     ", subsequent_indent="     ")
         if d.get("fix"):
             out.append("   fix:")
             i = 0

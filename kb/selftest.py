@@ -57,23 +57,32 @@ def confusion(results: list[ExampleResult]) -> dict[str, dict[str, int]]:
     return {k: dict(v) for k, v in table.items()}
 
 
-def format_confusion(table: dict[str, dict[str, int]]) -> str:
-    cols = sorted({c for row in table.values() for c in row})
-    short = {c: str(i + 1) for i, c in enumerate(cols)}
-    width = max([len(r) for r in table] + [10])
-    lines = ["confusion (rows: positive examples of; columns: ranked first)"]
-    lines += [f"  [{short[c]}] {c}" for c in cols]
-    lines.append(" " * (width + 2) + " ".join(f"[{short[c]}]".rjust(4) for c in cols))
-    for row in sorted(table):
-        lines.append(f"  {row.ljust(width)}" + " ".join(str(table[row].get(c, "")).rjust(4) for c in cols))
+def format_confusion(table: dict[str, dict[str, int]], width: int = 100) -> str:
+    """The confusion between signatures as lines that fit `width`: how many positive examples rank
+    their own signature first, and each pair that does not (a 50 x 50 grid would not fit a terminal)."""
+    import textwrap
+
+    own = sum(n for row, cols in table.items() for col, n in cols.items() if col == row)
+    total = sum(n for cols in table.values() for n in cols.values())
+    lines = textwrap.wrap(f"confusion: {own} of {total} positive examples rank their own signature first", width,
+                          subsequent_indent="  ")
+    off = sorted(((n, row, col) for row, cols in table.items() for col, n in cols.items() if col != row),
+                 key=lambda t: (-t[0], t[1], t[2]))
+    for n, row, col in off:
+        lines += textwrap.wrap(f"{row} -> {col}: {n}", width, initial_indent="  ", subsequent_indent="      ")
     return "\n".join(lines)
 
 
-def summary(results: list[ExampleResult], verbose: bool = False) -> str:
-    """What `clawkb test` prints: each failed example (each one with `verbose`), the confusion table
-    and the count."""
+def summary(results: list[ExampleResult], verbose: bool = False, width: int = 100) -> str:
+    """What `clawkb test` prints, in lines of at most `width`: each failed example (each one with
+    `verbose`), the confusion between signatures and the count."""
+    import textwrap
+
     failed = sum(not r.ok for r in results)
-    lines = [f"{'ok  ' if r.ok else 'FAIL'} {r.signature} {r.kind}[{r.index}]" + (f": {r.message}" if r.message else "")
-             for r in results if verbose or not r.ok]
-    lines += [format_confusion(confusion(results)), f"{len(results) - failed} passed, {failed} failed"]
+    lines = []
+    for r in results:
+        if verbose or not r.ok:
+            text = f"{'ok  ' if r.ok else 'FAIL'} {r.signature} {r.kind}[{r.index}]" + (f": {r.message}" if r.message else "")
+            lines += textwrap.wrap(text, width, subsequent_indent="      ", break_long_words=True) or [text]
+    lines += [format_confusion(confusion(results), width), f"{len(results) - failed} passed, {failed} failed"]
     return "\n".join(lines)

@@ -257,3 +257,14 @@ def test_state_evidence_is_placed_by_its_file_not_line_0():
     assert evidence_place({"line": 12, "text": "x"}) == "12"
     assert evidence_place({"line": 0, "file": "agents/main/agent/auth-state.json", "text": "x"}) == \
         "agents/main/agent/auth-state.json"
+
+
+def test_clawkb_test_and_the_why_lines_fit_the_terminal(kb):
+    from clawkb.kb.selftest import run_examples, summary
+
+    results = run_examples(kb)
+    for width in (60, 100):
+        assert max(len(line) for line in summary(results, True, width=width).splitlines()) <= width
+    text = said("match", SAMPLE).stdout
+    why = text.split("   why:\n", 1)[1].split("   fix:", 1)[0]
+    assert max(len(line) for line in why.splitlines()) <= 100  # a pipe: 100 columns
