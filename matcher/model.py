@@ -109,9 +109,12 @@ class Elided(NamedTuple):
 
 class Document(NamedTuple):
     lines: tuple[Line, ...]
-    openclaw_version: Optional[str] = None
+    openclaw_version: Optional[str] = None  # the version the text reports (the first it states)
     version_line: Optional[int] = None
     elided: tuple[Elided, ...] = ()
+    # every version the text states, as (line position, version) in line order: a log that spans an
+    # upgrade is judged, failure by failure, by the version in force where it occurs
+    versions: tuple[tuple[int, str], ...] = ()
 
 
 class EvidenceHit(NamedTuple):

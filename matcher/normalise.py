@@ -15,7 +15,7 @@ from typing import Iterable, Iterator, Sequence
 from .masks import mask_lines
 from .model import Document, Line
 from .redact import REDACTED, redact
-from .versions import find_openclaw_version
+from .versions import find_openclaw_version, version_mentions
 
 SNIFF = 8192  # bytes that tell an input's encoding
 MAX_LINE = 8192  # longer physical lines are cut into pieces of this size (a 50 MB line stays linear)
@@ -358,7 +358,9 @@ def normalise_lines(text: str, first_line: int = 1, masks: bool = True) -> list[
 def document(lines: Iterable[Line]) -> Document:
     doc_lines = tuple(lines)
     version, version_line = find_openclaw_version(doc_lines)
-    return Document(lines=doc_lines, openclaw_version=version, version_line=version_line)
+    mentions = version_mentions(doc_lines)
+    return Document(lines=doc_lines, openclaw_version=version, version_line=version_line,
+                    versions=mentions if len({v for _p, v in mentions}) > 1 else ())
 
 
 def normalise(text: str) -> Document:

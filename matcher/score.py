@@ -26,6 +26,7 @@ from .hits import Hit, Lookup, indicator_hits, timestamp_of
 from .index import CompiledRule, Index
 from .model import MAX_EVIDENCE, MIN_CONFIDENCE, Diagnosis, Document, EvidenceHit
 from .versions import verdict as version_verdict
+from .versions import version_at
 
 OUTSIDE_WINDOW = 0.5
 REACH = 400  # lines around the best window where evidence still counts, at OUTSIDE_WINDOW
@@ -121,7 +122,7 @@ def score_rule(rule: CompiledRule, doc: Document, lookup: Optional[Lookup] = Non
 
 
 def _captures(rule: CompiledRule, doc: Document, lookup: Lookup, anchors: list[int],
-              evidence: set[int]) -> dict[str, tuple[str, ...]]:
+              evidence: set[int], version: Optional[str] = None) -> dict[str, tuple[str, ...]]:
     """The values a rule's captures find on its evidence lines (`evidence`: positions) and on the
     lines within one window of its anchor hits (`anchors`: places, sorted): the failure's own lines
     name its model and profile; a large log names every model it ever used."""
@@ -135,8 +136,8 @@ def _captures(rule: CompiledRule, doc: Document, lookup: Lookup, anchors: list[i
                 value = m.groupdict().get(cap.name)
                 if value and value not in out.setdefault(cap.name, []):
                     out[cap.name].append(value)
-    if doc.openclaw_version:
-        out.setdefault("version", [doc.openclaw_version])
+    if version:
+        out.setdefault("version", [version])
     return {k: tuple(v[:10]) for k, v in out.items() if v}
 
 
@@ -162,13 +163,23 @@ def diagnose(
         if scored.confidence <= 0:
             continue
         conf, verdict = scored.confidence, None
-        if doc.openclaw_version and rule.rule.affected:
-            verdict = version_verdict(doc.openclaw_version, rule.rule.affected)
+        version = _version_in_force(rule, doc, scored)
+        if version and rule.rule.affected:
+            verdict = version_verdict(version, rule.rule.affected)
             if verdict.status in ("fixed-before", "not-introduced"):
                 conf *= VERSION_PENALTY
         if conf >= min_confidence:
             results.append(_diagnosis(rule, doc, lookup, scored, conf, verdict, max_evidence))
     return rank(results, index)
+
+
+def _version_in_force(rule: CompiledRule, doc: Document, scored: _Scored) -> Optional[str]:
+    """The OpenClaw version where the failure last occurs: a log spanning an upgrade states both
+    versions, and the failure is judged by the one running when it happened."""
+    if not doc.versions:
+        return doc.openclaw_version
+    anchors = [h.pos for i in rule.indicators if i.spec.role == "anchor" for h in scored.all_hits.get(i.spec.id, ())]
+    return version_at(doc.versions, max(anchors), doc.openclaw_version) if anchors else doc.openclaw_version
 
 
 def _diagnosis(rule: CompiledRule, doc: Document, lookup: Lookup, scored: _Scored, conf: float, verdict,
@@ -192,7 +203,7 @@ def _diagnosis(rule: CompiledRule, doc: Document, lookup: Lookup, scored: _Score
         confidence=round(min(conf, 1.0), 4),
         evidence=evidence,
         evidence_total=len(total_lines) + more,
-        captures=_captures(rule, doc, lookup, places, total_lines),
+        captures=_captures(rule, doc, lookup, places, total_lines, verdict.version if verdict else doc.openclaw_version),
         verdict=verdict,
         first_line=first.no if first else 0,
         last_line=last_line,

@@ -8,7 +8,8 @@ from typing import Iterable, Optional
 from .calver import VERSION, VersionError, VersionKey, parse_version
 from .model import Line, VersionRange, VersionVerdict
 
-__all__ = ["VersionError", "VersionKey", "find_openclaw_version", "in_range", "is_version", "parse_version", "verdict"]
+__all__ = ["VersionError", "VersionKey", "find_openclaw_version", "in_range", "is_version", "parse_version", "verdict",
+           "version_at", "version_mentions"]
 
 
 def is_version(text: str) -> bool:
@@ -99,3 +100,27 @@ def find_openclaw_version(lines: tuple[Line, ...]) -> tuple[Optional[str], Optio
         (v, no), = seen.items()
         return v, no
     return None, None
+
+
+def version_mentions(lines: tuple[Line, ...]) -> tuple[tuple[int, str], ...]:
+    """(position, version) of every line that states the OpenClaw version it runs (the labelled forms:
+    a start-up banner, `openclaw --version`, `openclaw@...`), in line order."""
+    out = []
+    for pos, line in enumerate(lines):
+        for pattern in _LABELLED:
+            m = pattern.search(line.text)
+            if m and is_version(m.group(1)):
+                out.append((pos, m.group(1)))
+                break
+    return tuple(out)
+
+
+def version_at(versions: tuple[tuple[int, str], ...], pos: int, default: Optional[str]) -> Optional[str]:
+    """The version in force at line position `pos`: the last one stated at or before it, else `default`
+    (the version the text reports: stated after the failure, or by an issue form)."""
+    current = None
+    for at, version in versions:
+        if at > pos:
+            break
+        current = version
+    return current or default

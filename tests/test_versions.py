@@ -115,3 +115,24 @@ def test_an_upgrade_steps_alternative_goes_with_it(kb):
     assert any(s.get("alternative") for s in fix_steps(sig, {}, "2026.3.8"))  # "Or go back to 2026.3.7"
     assert fix_steps(sig, {}, "2026.3.8")[0]["title"] == "Upgrade to 2026.3.13 or later"
     assert not any("go back" in s["title"] for s in fix_steps(sig, {}, "2026.4.1"))
+
+
+def test_a_log_spanning_an_upgrade_is_judged_by_the_version_where_the_failure_occurs(kb):
+    from clawkb.kb.diagnosis import diagnose_text
+
+    failure = ("{t} [model-fallback] model fallback decision: decision=skip_candidate requested=anthropic/claude-sonnet-4-6 "
+               "candidate=anthropic/claude-sonnet-4-6 reason=billing next=none detail=Provider anthropic has billing "
+               "issue (skipping all models)\n{t} Embedded agent failed before reply: All models failed (1): "
+               "anthropic/claude-sonnet-4-6: Provider anthropic has billing issue (skipping all models) (billing)\n")
+    before = "2026-05-01T09:00:00.000Z [gateway] OpenClaw 2026.4.5 starting\n"
+    after = "2026-05-20T09:00:00.000Z [gateway] OpenClaw 2026.6.2 starting\n"
+    # upgraded after the failure: judged by 2026.4.5, so upgrading is the advice
+    early = diagnose_text(before + failure.format(t="2026-05-02T10:00:00.000Z") + after, kb)
+    d = next(d for d in early["diagnoses"] if d["id"] == "billing-cooldown-skip-generic-error")
+    assert d["version"]["openclaw"] == "2026.4.5" and d["version"]["status"] == "fixed-later"
+    assert early["openclaw_version"] == "2026.4.5"
+    # the failure happens again on the new version: judged by 2026.6.2
+    late = diagnose_text(before + after + failure.format(t="2026-05-21T10:00:00.000Z"), kb)
+    d = next(d for d in late["diagnoses"] if d["id"] == "billing-cooldown-skip-generic-error")
+    assert d["version"]["openclaw"] == "2026.6.2" and d["version"]["status"] == "fixed-before"
+    assert late["diagnoses"][0]["id"] == "stale-billing-disabled-until"  # what 2026.6.2 still has ranks first
