@@ -52,3 +52,25 @@ def dev_cases():
         pytest.skip(f"dev corpus not found at {DEV_CORPUS}")
     with open(DEV_CORPUS, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+# A test skipped because a tool or data set is missing names it in its reason (Chromium, the npm
+# packages, ../shared); where `.ci/run` has installed everything (CI=1), such a skip fails the run.
+# Skips for the platform (run as root, no /proc) stay skips.
+_MISSING = ("not present", "not found", "not installed", "needs the npm", "needs axe", "needs chromium",
+            "needs playwright")
+_missing_pieces: list = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2])
+        if any(m in reason.lower() for m in _MISSING):
+            _missing_pieces.append(f"{report.nodeid}: {reason}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("CI") and _missing_pieces and exitstatus == 0:
+        print("\nCI: tests were skipped for a missing piece .ci/run should have installed:\n  "
+              + "\n  ".join(_missing_pieces[:20]))
+        session.exitstatus = 1
