@@ -258,6 +258,7 @@ def test_truncated_json_is_refused_untouched(tmp_path):
     before = snapshot(state)
     p = clawkb("fix", "stale-billing-disabled-until", "--state-dir", state, "--apply")
     assert p.returncode == 2 and "not valid JSON" in p.stderr and "Traceback" not in p.stderr
+    assert p.stderr.strip().splitlines()[-1].startswith("clawkb: ")  # said as every clawkb error is
     p = clawkb("doctor", "--state-dir", state)  # says which part it could not read, and checks the rest
     assert "not checked:" in p.stderr and "not valid JSON" in p.stderr and "Traceback" not in p.stderr
     assert p.returncode == 0 and "isolated-cron-extra-usage" in p.stdout

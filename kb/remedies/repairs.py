@@ -571,7 +571,8 @@ def build_plan(repair: str, root: Path, args: argparse.Namespace) -> Plan:
     return planner(root, args)
 
 
-def run(repairs: List[str], args: argparse.Namespace, out=sys.stdout, note: Optional[tuple] = None) -> int:
+def run(repairs: List[str], args: argparse.Namespace, out=sys.stdout, note: Optional[tuple] = None,
+        prog: str = "clawkb") -> int:
     """Dry run or apply the repairs; 0 done or nothing to do, 1 applied but a change is left to make by
     hand (openclaw.json), 2 refused (nothing changed)."""
     try:
@@ -626,14 +627,14 @@ def run(repairs: List[str], args: argparse.Namespace, out=sys.stdout, note: Opti
         if not any_change:
             print("nothing to do: the state is already as the fix leaves it", file=out)
         if args.apply and by_hand:  # not done until the user has made them
-            print(f"left to do by hand: the change(s) marked 'review and apply by hand' above ({', '.join(by_hand)})",
+            print(f"{prog}: left to do by hand: the change(s) marked 'review and apply by hand' above ({', '.join(by_hand)})",
                   file=sys.stderr)
             return 1
         return 0
     except StateError as exc:
         if isinstance(exc, RestoreConflict):
             print(exc.details, file=out)
-        print(f"refused: {exc}", file=sys.stderr)
+        print(f"{prog}: {exc}", file=sys.stderr)  # one line, named like every other error of the command
         return 2
 
 
@@ -642,4 +643,4 @@ def script_main(repair: str, argv: Optional[List[str]] = None) -> int:
     p = argparse.ArgumentParser(prog=f"{repair}.py", description=f"OpenClaw state repair: {repair} "
                                 "(dry run unless --apply; backup first; atomic writes).")
     add_arguments(p)
-    return run([repair], p.parse_args(argv))
+    return run([repair], p.parse_args(argv), prog=f"openclaw-{repair}.py")
