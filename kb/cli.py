@@ -41,11 +41,39 @@ def _signature(kb: KnowledgeBase, sig_id: str):
         raise UsageError(f"no signature {sig_id!r} (see `clawkb list`)") from None
 
 
+def cmd_follow(args: argparse.Namespace, kb: KnowledgeBase) -> int:
+    """match --follow: each new diagnosis of a growing log, once, as it shows; until interrupted or
+    the input (a pipe) ends."""
+    from .follow import Follower, file_batches, stream_batches
+
+    if len(args.files) > 1:
+        raise UsageError("--follow reads one file (or stdin)")
+    if args.format not in ("text", "json"):
+        raise UsageError("--follow prints text or json (one line per new diagnosis)")
+    path = args.files[0] if args.files else "-"
+    if path != "-" and not os.path.isfile(path):
+        raise UsageError(f"{path}: not a file to follow")
+    follower = Follower(kb, path, min_confidence=args.min_confidence, max_evidence=args.max_evidence)
+    style = output.Style(sys.stdout, args.settings.colour, args.color, terminal_width(100))
+    batches = stream_batches(sys.stdin, args.poll) if path == "-" else file_batches(path, args.poll)
+    said = 0
+    for batch in batches:
+        follower.feed(batch)
+        for record in follower.diagnose():
+            said += 1
+            text = output.render(record, args.format, style, templates=args.settings.templates)
+            output.write(sys.stdout, text if args.format == "json" else text + "\n")
+            sys.stdout.flush()  # an alerting pipe reads it now
+    return EXIT_FOUND if said else EXIT_NONE
+
+
 def cmd_match(args: argparse.Namespace) -> int:
     from .diagnosis import ReadError, Reader, diagnose_document, read_inputs
     from .progress import Progress
 
     kb = _kb(args)
+    if args.follow:
+        return cmd_follow(args, kb)
     reader = Reader(kb, args.settings.scanner, args.settings.cache_dir)
     style = output.Style(sys.stdout, args.settings.colour, args.color, terminal_width(100))
 
@@ -347,6 +375,11 @@ def _add_match(sub) -> None:
     m.add_argument("--detail", action="store_true", help="json: include each diagnosis' explanation and fix steps")
     m.add_argument("--quiet", "-q", action="store_true", help="no progress line on stderr (shown for inputs over "
                    "50 MB on a terminal)")
+    m.add_argument("--follow", "-f", action="store_true",
+                   help="keep reading a growing log (one FILE, rotation followed, or stdin) and print each new "
+                        "diagnosis once, as it shows (text, or one JSON line per diagnosis)")
+    m.add_argument("--poll", type=float, default=0.5, metavar="SECONDS", help="--follow: how often to look for new "
+                   "lines (default 0.5)")
     m.set_defaults(func=cmd_match)
 
 

@@ -28,7 +28,9 @@ DESCRIPTIONS = {
 
 EXAMPLES = {
     "match": [("clawkb match ~/.openclaw/logs/gateway.log", "diagnose a gateway log"),
-              ("openclaw logs --limit 2000 | clawkb match --format json", "the last 2,000 log lines, as JSON Lines")],
+              ("openclaw logs --limit 2000 | clawkb match --format json", "the last 2,000 log lines, as JSON Lines"),
+              ("clawkb match --follow --format json /tmp/openclaw/openclaw.log", "follow a live log: one JSON line "
+               "per new diagnosis")],
     "list": [("clawkb list", "every known failure"),
              ("clawkb list | grep billing", "the billing ones")],
     "show": [("clawkb show stale-billing-disabled-until", "one failure, as its page says it"),
