@@ -449,6 +449,24 @@ def _add_github(sub) -> None:
     gb.set_defaults(func=cmd_gh_backfill)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .sigma import export
+
+    for p in export(_kb(args), Path(args.dest)):
+        output.write(sys.stdout, str(p))
+    return 0
+
+
+def _add_export(sub) -> None:
+    e = _command(sub, "export", "write the signatures as rules for another tool (Sigma)")
+    e.add_argument("format", choices=("sigma",), help="sigma: one Sigma rule per signature, for pySigma's backends "
+                   "(Loki, Elasticsearch, Splunk)")
+    e.add_argument("dest", metavar="DIR", help="the folder to write the rules into (made if missing)")
+    e.set_defaults(func=cmd_export)
+
+
 def _add_scripts(sub) -> None:
     sc = _command(sub, "scripts", "write the standalone repair scripts into a folder")
     sc.add_argument("dest", metavar="DIR", help="the folder to write them into (made if missing)")
@@ -467,7 +485,8 @@ def _add_help(sub) -> None:
 # every command, in the order `clawkb --help` lists them, by the adder that defines it
 _COMMANDS = {"match": _add_match, "list": _add_knowledge, "show": _add_knowledge, "validate": _add_knowledge,
              "test": _add_knowledge, "schema": _add_knowledge, "doctor": _add_state, "fix": _add_state,
-             "gh": _add_github, "scripts": _add_scripts, "help": _add_help, "completion": _add_help}
+             "gh": _add_github, "scripts": _add_scripts, "export": _add_export, "help": _add_help,
+             "completion": _add_help}
 
 
 def build_parser(command: Optional[str] = None) -> argparse.ArgumentParser:

@@ -22,6 +22,9 @@ DESCRIPTIONS = {
     "gh": "Diagnose GitHub issues and keep one diagnosis comment up to date on each (the Action runs this).",
     "scripts": "Write the standalone repair scripts (one Python file per repair, standard library only) into "
                "a folder.",
+    "export": "Write the signatures as rules for another tool: `sigma`, one Sigma rule per signature (keywords "
+              "from its anchors, plain negatives as filters, what Sigma cannot say in its description), for pySigma's "
+              "backends to convert to Loki's LogQL, Elasticsearch or Splunk (docs/sigma.md).",
     "help": "Help on a command or a topic: exit-codes, environment, formats, completion.",
     "completion": "Print the shell completion script for bash, zsh or fish (argcomplete).",
 }
@@ -50,6 +53,8 @@ EXAMPLES = {
            ("clawkb gh backfill --repo owner/name --since 2026-11-01 --dry-run", "what it would post on recent issues")],
     "scripts": [("clawkb scripts ./repairs", "write every repair script into ./repairs"),
                 ("python3 ./repairs/openclaw-clear-billing-lockout.py", "then run one: a dry run first")],
+    "export": [("clawkb export sigma ./sigma", "one rule per signature into ./sigma"),
+               ("sigma convert -t loki ./sigma", "then LogQL for a Loki ruler (pySigma's sigma-cli)")],
     "help": [("clawkb help exit-codes", "what the exit status means"),
              ("clawkb help match", "the same as clawkb match --help")],
     "completion": [("clawkb completion bash >> ~/.bashrc", "bash"),

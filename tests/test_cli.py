@@ -207,8 +207,8 @@ def test_every_command_says_what_it_does_with_examples_and_every_option_has_help
         parser = build_parser(name)
         sub = next(a for a in parser._actions if a.dest == "command").choices[name]
         assert sub.description and len(sub.description) > 20, name
-        assert sub.epilog.count("\n  clawkb ") + sub.epilog.count("\n  python3 ") + sub.epilog.count("\n  openclaw ") \
-            + sub.epilog.count("\n  docker ") >= 2, name
+        examples = sub.epilog.split("\n\n")[0].splitlines()[1:]
+        assert len([e for e in examples if e.startswith("  ") and not e.startswith("      ")]) >= 2, name
         for action in sub._actions:
             if action.dest != "help":
                 assert action.help, (name, action.dest)
