@@ -98,7 +98,7 @@ def text_report(result: dict[str, Any], style: Style) -> str:
             i = 0
             for step in d["fix"]:
                 if step.get("alternative"):  # another way to do the step before: under it, not numbered
-                    out.append(f"        or: {step['title'].removeprefix('Or ')}")
+                    out.append(f"        or: {step['title']}")
                 else:
                     i += 1
                     out.append(f"     {i}. {step['title']}")

@@ -11,7 +11,7 @@ from typing import Any, Optional, Union
 
 from jinja2 import Environment, FileSystemLoader
 
-from .report import fill
+from .report import fill, step_title
 from .signatures import KnowledgeBase, Signature
 
 PLATFORM_NAMES = {"macos": "macOS", "linux": "Linux", "docker": "Docker", "windows": "Windows"}
@@ -127,7 +127,7 @@ def signature_markdown(sig: Signature, kb: KnowledgeBase, *, for_terminal: bool 
     for step in sig.fix:
         s = dict(step)
         values = {"fixed_in": sig.upgrade_target()} if step.get("upgrade") else {}  # the latest fix: for every version
-        s["title"] = fill(sig, step["title"], values)
+        s["title"] = step_title(step, fill(sig, step["title"], values))
         if step.get("body"):
             s["body"] = fill(sig, step["body"], values)
         if step.get("commands"):

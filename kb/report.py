@@ -99,6 +99,12 @@ def diagnosis_record(diag: Diagnosis, kb: KnowledgeBase, *, detail: bool = True)
     return rec
 
 
+def step_title(step: dict[str, Any], title: str) -> str:
+    """A step's title as every renderer shows it: an alternative's without its "Or " (the page, the
+    report and the comment put their own "or" before it, under the step it is an alternative to)."""
+    return title[3:] if step.get("alternative") and title.startswith("Or ") else title
+
+
 def fix_steps(sig: Signature, values: dict[str, str], version: Optional[str] = None) -> list[dict[str, Any]]:
     """The fix steps as a diagnosis says them: captured values filled in, and an `upgrade: true` step
     naming the release `Signature.upgrade_target` derives for the user's version (left out when there
@@ -117,7 +123,7 @@ def fix_steps(sig: Signature, values: dict[str, str], version: Optional[str] = N
                 continue
             here = {**values, "fixed_in": target}
         steps.append({
-            "title": fill(sig, step["title"], here),
+            "title": step_title(step, fill(sig, step["title"], here)),
             **({"body": fill(sig, step["body"], here)} if step.get("body") else {}),
             **({"commands": [fill(sig, c, here) for c in step["commands"]]} if step.get("commands") else {}),
             **({"alternative": True} if step.get("alternative") else {}),  # to the step before it

@@ -103,7 +103,7 @@ def diagnose(text, detail):
         const body = (step.body ? markdown(step.body) : "") +
           (step.commands || []).map((c) => `<pre><code>${escape(c)}</code></pre>`).join("");
         if (step.alternative && steps.length) {
-          steps[steps.length - 1] += `<p><em>or</em> <strong>${escape(step.title.replace(/^Or /, ""))}</strong></p>${body}`;
+          steps[steps.length - 1] += `<p><em>or</em> <strong>${escape(step.title)}</strong></p>${body}`;
         } else {
           steps.push(`<strong>${escape(step.title)}</strong>${body}`);
         }
