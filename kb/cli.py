@@ -102,15 +102,11 @@ def cmd_match(args: argparse.Namespace) -> int:
         raise UsageError(f"CLAWKB_SCANNER: {exc}") from None
     if args.format == "sarif":
         import json
-        from importlib.metadata import PackageNotFoundError, version
 
         from .sarif import sarif_log
 
-        try:
-            v = version("clawkb")
-        except PackageNotFoundError:
-            v = "0"
-        output.write(sys.stdout, json.dumps(sarif_log(sarif_results, kb, v), ensure_ascii=False, indent=1))
+        log = sarif_log(sarif_results, kb, installed_version() or "0")
+        output.write(sys.stdout, json.dumps(log, ensure_ascii=False, indent=1))
     if errors:
         return EXIT_ERROR
     return EXIT_FOUND if found else EXIT_NONE
@@ -323,14 +319,18 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, default=default, help=help)
 
     def __call__(self, parser, namespace, values, option_string=None):
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            v = version("clawkb")
-        except PackageNotFoundError:
-            v = "unknown (not installed)"
-        print(f"clawkb {v}")
+        print(f"clawkb {installed_version() or 'unknown (not installed)'}")
         raise SystemExit(0)
+
+
+def installed_version() -> Optional[str]:
+    """The installed distribution's version (None when clawkb runs from a source tree not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("clawkb")
+    except PackageNotFoundError:
+        return None
 
 
 def _global_options(p: argparse.ArgumentParser, *, top: bool) -> None:

@@ -33,9 +33,7 @@ class Follower:
         self.fresh = False
 
     def feed(self, lines: list[str]) -> None:
-        overflow = len(self.lines) + len(lines) - (self.lines.maxlen or 0)
-        if overflow > 0:
-            self.dropped += min(overflow, len(self.lines) + len(lines))
+        self.dropped += max(0, len(self.lines) + len(lines) - (self.lines.maxlen or 0))  # pushed out of the window
         self.lines.extend(lines)
         self.fresh = self.fresh or bool(lines)
 

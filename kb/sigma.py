@@ -17,15 +17,11 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://clawkb.dev/signature/")  # ids: stable per signature id
 LEVELS = {"critical": "critical", "high": "high", "medium": "medium", "low": "low"}
 LOGSOURCE = {"product": "openclaw", "service": "gateway"}
-
-
-class Detection(dict):
-    """keywords (any of them) and filter (none of them), lower-case, and what could not be said."""
 
 
 MIN_RUN = 8  # a regex branch is kept by its longest fixed run of text of at least this many characters

@@ -107,6 +107,8 @@ def version_mentions(lines: tuple[Line, ...]) -> tuple[tuple[int, str], ...]:
     a start-up banner, `openclaw --version`, `openclaw@...`), in line order."""
     out = []
     for pos, line in enumerate(lines):
+        if "20" not in line.text:  # every version starts with its year: most lines need no regex
+            continue
         for pattern in _LABELLED:
             m = pattern.search(line.text)
             if m and is_version(m.group(1)):

@@ -38,10 +38,6 @@ def pyodide_dir(root: Path) -> Path:
     return where
 
 
-def pyodide_version(root: Path) -> str:
-    return json.loads((pyodide_dir(root) / "package.json").read_text(encoding="utf-8"))["version"]
-
-
 def _package_files() -> Iterator[tuple[str, Path]]:
     """(name in the zip, file) for clawkb's modules the page imports: the package, the matcher, the
     knowledge layer with its remedies (what `kb.report` names) and data, not the site's build code."""
